@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"callroute/crm/demo"
+	"callroute/web"
+)
+
+var serveCommand = &command{
+	name:    "serve",
+	args:    "[--demo]",
+	summary: "run the service: the REST API, health checks and metrics",
+	about: `Runs callroute: opens the database (applying pending migrations) and serves
+the REST API under /api/v1, /healthz, /readyz and /metrics on --http-addr,
+until SIGINT or SIGTERM, then lets requests in flight finish (up to
+--shutdown-timeout).
+
+With --demo, an empty database is first filled with a demo company (users,
+clients, interests in every stage, calls, tasks), and every start prints the
+demo users, a new API token for the demo head of sales and a curl to try.
+
+The SIP edge (taking calls, --sip-addr) and shared live state (--redis-url)
+are not in this version.`,
+	run: runServe,
+}
+
+// HTTP server limits: slow clients cannot hold connections open for ever.
+// Reads and writes get room for a large CSV import.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = 2 * time.Minute
+	writeTimeout      = 2 * time.Minute
+	idleTimeout       = 2 * time.Minute
+)
+
+// serveFlagSet has every setting of serve.
+func serveFlagSet(cfg *Config, withDemo *bool) *flag.FlagSet {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	cfg.storeFlags(fs)
+	cfg.serviceFlags(fs)
+	cfg.serveFlags(fs)
+	fs.BoolVar(withDemo, "demo", false, "fill an empty database with demo data; print the demo users, an API token and a curl to try")
+	return fs
+}
+
+func runServe(ctx context.Context, c *cli, cmd *command, args []string) error {
+	var cfg Config
+	var withDemo bool
+	if _, err := c.parse(cmd, serveFlagSet(&cfg, &withDemo), args, 0); err != nil {
+		return err
+	}
+	if withDemo && cfg.Region != demo.Region {
+		return usagef("serve: --demo needs --region %s: the demo's phone numbers are %s numbers", demo.Region, demo.Region)
+	}
+	logger := newLogger(&cfg, c.stderr)
+	if cfg.RedisURL != "" {
+		logger.Warn("--redis-url is set but not used yet: this version keeps no live state (that comes with the SIP edge)",
+			"redis_url", redactURL(cfg.RedisURL))
+	}
+	logger.Debug("the SIP edge is not in this version; --sip-addr is not used", "sip_addr", cfg.SIPAddr)
+
+	svc, closeStore, err := openService(ctx, &cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+
+	var intro *startInfo
+	if withDemo {
+		if intro, err = demoIntro(ctx, svc, logger); err != nil {
+			return err
+		}
+	} else if intro, err = emptyIntro(ctx, svc); err != nil {
+		return err
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	handler := web.New(web.Config{CRM: svc, Registry: reg, Logger: logger, Ready: svc.Ping})
+
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.HTTPAddr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
+	}
+	srv := &http.Server{
+		Handler:           handler,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	baseURL := displayURL(ln.Addr())
+	logger.Info("serving", "addr", ln.Addr().String(), "database", redactURL(cfg.databaseURL()))
+	fmt.Fprintf(c.stdout, "callroute is listening on %s\n", baseURL)
+	intro.print(c.stdout, baseURL)
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("HTTP server: %w", err)
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down: waiting for requests in flight", "timeout", cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shut down the HTTP server: %w", err)
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("HTTP server: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// displayURL is the URL to print for the bound address (not the configured
+// one: port 0 picks a free port). A wildcard address is shown as loopback,
+// which reaches it from this machine.
+func displayURL(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
