@@ -1,0 +1,311 @@
+package routing
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"callroute/crm"
+)
+
+// cleanupTimeout bounds the work done after a call's context has ended:
+// hanging legs up, freeing agents, leaving the queue.
+const cleanupTimeout = 5 * time.Second
+
+// callRun is one call on its way through the route. Its fields are used by
+// the goroutine running Handle only; ring goroutines talk to it through a
+// round.
+type callRun struct {
+	r   *Router
+	s   Settings
+	c   *Call
+	log *slog.Logger
+	res Result
+
+	parent   context.Context // Handle's ctx: done on shutdown
+	start    time.Time       // when the call arrived, on the monotonic clock
+	answered bool            // the caller's leg is answered
+	ringing  bool            // the caller was told we ring
+	tookAt   time.Time       // when voicemail or the closing message took the call
+	failed   bool            // something of ours failed: hang up with an error
+	// resting holds agents who did not take this call, and until when they
+	// are not offered it again.
+	resting map[int64]time.Time
+}
+
+func newCallRun(r *Router, s Settings, c *Call) *callRun {
+	// Durations are measured on the monotonic clock, from the arrival the
+	// edge reported (r.now may be a test clock).
+	since := min(max(0, r.now().Sub(c.Arrived)), time.Minute)
+	return &callRun{r: r, s: s, c: c, log: r.log.With("call_id", c.ID), start: time.Now().Add(-since),
+		resting: map[int64]time.Time{}, res: Result{CallID: c.ID, CallerE164: c.From, Arrived: c.Arrived}}
+}
+
+// run drives the call: lookup, owner, desk and queue, voicemail. ctx ends
+// when the caller hangs up, so every step stops with it.
+func (cr *callRun) run(parent context.Context) {
+	cr.parent = parent
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	go func() {
+		select {
+		case <-cr.c.Leg.Done():
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	defer cr.finish()
+
+	cr.lookup(ctx)
+	if ctx.Err() != nil {
+		return
+	}
+	if !cr.s.BusinessHours.Open(cr.r.now()) {
+		cr.log.Info("outside business hours")
+		cr.voicemail(ctx, StageClosed)
+		return
+	}
+	if a := cr.owner(ctx); a != nil {
+		cr.connect(ctx, a)
+		return
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	if a := cr.desk(ctx); a != nil {
+		cr.connect(ctx, a)
+		return
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	cr.voicemail(ctx, StageVoicemail)
+}
+
+// lookup finds the caller. A lookup that fails or takes longer than
+// LookupTimeout leaves the caller unknown: the call goes on to the desk.
+func (cr *callRun) lookup(ctx context.Context) {
+	start := time.Now()
+	lctx, cancel := context.WithTimeout(ctx, cr.s.LookupTimeout)
+	defer cancel()
+	type answer struct {
+		info *crm.CallerInfo
+		err  error
+	}
+	done := make(chan answer, 1) // a lookup ignoring its ctx cannot hold the call
+	go func() {
+		info, err := cr.r.lookup.LookupCaller(lctx, cr.c.From)
+		done <- answer{info, err}
+	}()
+	var a answer
+	select {
+	case a = <-done:
+	case <-lctx.Done():
+		a.err = lctx.Err()
+	}
+	cr.r.metrics.Lookup(time.Since(start), a.err != nil)
+	var fe *crm.FieldError
+	switch {
+	case a.err == nil && a.info != nil:
+		cr.res.Caller, cr.res.CallerE164 = a.info, a.info.E164
+		cr.log.Info("caller looked up", "caller", a.info.E164, "known", a.info.Known,
+			"target", targetID(a.info), "took", time.Since(start).Round(time.Microsecond))
+	case ctx.Err() != nil:
+	case errors.As(a.err, &fe):
+		cr.log.Info("caller number not usable, routing as unknown", "from", cr.c.From, "err", a.err)
+	default:
+		cr.res.Degraded = "lookup: " + errString(a.err)
+		cr.log.Warn("caller lookup failed, routing as unknown caller to the desk", "from", cr.c.From, "err", a.err)
+	}
+}
+
+func targetID(info *crm.CallerInfo) int64 {
+	if info == nil || info.Target == nil {
+		return 0
+	}
+	return info.Target.ID
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// owner rings the caller's owner (or delegate) and returns their answer,
+// or nil to go on to the desk.
+func (cr *callRun) owner(ctx context.Context) *answer {
+	info := cr.res.Caller
+	if info == nil || info.Target == nil {
+		return nil
+	}
+	stage := StageOwner
+	if info.Owner != nil && info.Target.ID != info.Owner.ID {
+		stage = StageDelegate
+	}
+	cr.res.UserID = info.Target.ID
+	cr.r.track(cr.c.ID, func(l *LiveCall) { l.Stage = stage })
+	rd := cr.newRound(ctx, stage, cr.s.OwnerRingTime)
+	defer rd.close()
+	if !rd.start(info.Target.ID) {
+		return nil
+	}
+	for rd.inflight() > 0 {
+		select {
+		case <-rd.notify:
+			if a := rd.results(cr.rest); a != nil {
+				return a
+			}
+		case <-ctx.Done():
+			return nil
+		}
+	}
+	return nil
+}
+
+// rest keeps an agent who did not take the call from being offered it
+// again (by the desk) for DeskRetryWait.
+func (cr *callRun) rest(res ringResult) {
+	cr.resting[res.userID] = time.Now().Add(cr.s.DeskRetryWait)
+}
+
+// answer is an agent's answered leg.
+type answer struct {
+	userID int64
+	leg    AgentLeg
+	stage  Stage
+	at     time.Time
+}
+
+// answerCaller answers the caller's leg for the queue or voicemail.
+func (cr *callRun) answerCaller(ctx context.Context) bool {
+	if cr.answered {
+		return true
+	}
+	if ctx.Err() != nil {
+		return false
+	}
+	if err := cr.c.Leg.Answer(ctx); err != nil {
+		if ctx.Err() == nil {
+			cr.failed = true
+			cr.log.Error("answering the caller failed", "err", err)
+		}
+		return false
+	}
+	cr.answered = true
+	return true
+}
+
+// connect answers the caller if needed and bridges them with the agent
+// until either side hangs up.
+func (cr *callRun) connect(ctx context.Context, a *answer) {
+	defer func() {
+		cctx, cancel := cleanupContext(ctx)
+		defer cancel()
+		_ = a.leg.Hangup(cctx, HangupNormal)
+		if _, err := cr.r.state.EndCall(cctx, a.userID, cr.c.ID); err != nil {
+			cr.log.Error("freeing the agent failed", "user_id", a.userID, "err", err)
+		}
+	}()
+	if !cr.answerCaller(ctx) {
+		return
+	}
+	cr.res.AnsweredBy, cr.res.UserID = a.userID, a.userID
+	cr.res.RingTime = a.at.Sub(cr.start)
+	cr.r.metrics.Answered(a.stage, cr.res.RingTime)
+	cr.r.track(cr.c.ID, func(l *LiveCall) { l.AgentID = a.userID })
+	cr.r.hub.Publish(Event{Kind: EventAnswered, At: cr.r.now(), CallID: cr.c.ID, UserID: a.userID,
+		CallerNumber: cr.res.CallerE164, Stage: a.stage})
+	cr.log.Info("bridging", "user_id", a.userID, "stage", a.stage, "device", a.leg.Device())
+	start := time.Now()
+	err := cr.c.Leg.Bridge(ctx, a.leg)
+	cr.res.TalkTime = time.Since(start)
+	switch {
+	case isDone(cr.c.Leg.Done()):
+		cr.res.EndedBy = EndedByCaller
+	case isDone(a.leg.Done()):
+		cr.res.EndedBy = EndedByAgent
+	default:
+		cr.res.EndedBy = EndedBySystem
+		if err != nil && ctx.Err() == nil {
+			cr.failed = true
+			cr.log.Error("bridge failed", "err", err)
+		}
+	}
+}
+
+// finish hangs the caller up and settles the result.
+func (cr *callRun) finish() {
+	res := &cr.res
+	gone := isDone(cr.c.Leg.Done())
+	if !gone {
+		reason := HangupUnavailable
+		switch {
+		case cr.answered:
+			reason = HangupNormal
+		case cr.parent.Err() != nil:
+			reason = HangupShutdown
+		case cr.failed:
+			reason = HangupError
+		}
+		ctx, cancel := cleanupContext(cr.parent)
+		if err := cr.c.Leg.Hangup(ctx, reason); err != nil {
+			cr.log.Warn("hanging up the caller failed", "err", err)
+		}
+		cancel()
+	}
+	switch {
+	case res.AnsweredBy != 0:
+		res.Outcome = crm.OutcomeAnswered
+	case res.Recording != "":
+		res.Outcome = crm.OutcomeVoicemail
+	case gone && cr.tookAt.IsZero():
+		res.Outcome = crm.OutcomeAbandoned
+	default:
+		res.Outcome = crm.OutcomeMissed
+	}
+	if res.EndedBy == "" {
+		res.EndedBy = EndedBySystem
+		if gone {
+			res.EndedBy = EndedByCaller
+		}
+	}
+	if res.AnsweredBy == 0 {
+		end := cr.tookAt
+		if end.IsZero() {
+			end = time.Now()
+		}
+		res.RingTime = max(0, end.Sub(cr.start))
+	}
+}
+
+// leftOutcome is the outcome of a step the call's end interrupted: the
+// caller hung up, or callroute is shutting down.
+func (cr *callRun) leftOutcome() StepOutcome {
+	if isDone(cr.c.Leg.Done()) {
+		return OutcomeHungUp
+	}
+	return OutcomeCancelled
+}
+
+// addStep appends a step to the result.
+func (cr *callRun) addStep(s Step) {
+	cr.res.Steps = append(cr.res.Steps, s)
+}
+
+// cleanupContext is for work that must happen even though the call's
+// context has ended.
+func cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+}
+
+func isDone(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
