@@ -1,0 +1,63 @@
+package sip
+
+import (
+	"errors"
+	"net"
+	"strings"
+
+	"github.com/emiago/sipgo/sip"
+)
+
+// RouteToBinding prepares a request we send to a registered phone so it
+// reaches the phone behind NAT: the Request-URI stays the registered
+// Contact (the phone expects it), but the packet goes to the address the
+// REGISTER came from (RFC 3581 4, the "received"/"rport" of its Via;
+// sip-webrtc.md pitfall 1 and sipgo PR #174's RewriteContact), over the same
+// transport. Over UDP it leaves from our UDP listener, the port the phone's
+// NAT pinhole is open to; over TCP/TLS sipgo reuses the phone's open
+// connection (keyed by its source address), and a phone whose connection is
+// gone must register again.
+//
+// Use it before Server.Client().TransactionRequest / Do, or for the INVITE
+// of a sipgo DialogUA (with RewriteContact: true for the in-dialog requests
+// that follow).
+func (s *Server) RouteToBinding(req *sip.Request, b Binding) error {
+	select {
+	case <-s.ready:
+	default:
+		return errors.New("sip: server is not running")
+	}
+	if !b.Source.IsValid() {
+		return errors.New("sip: binding has no source address")
+	}
+	tp := strings.ToUpper(b.Transport)
+	if tp == "" {
+		tp = "UDP"
+	}
+	req.SetDestination(b.Source.String())
+	req.SetTransport(tp)
+	if tp == "UDP" && s.ls != nil && s.ls.udp != nil {
+		if ua, ok := s.ls.udp.LocalAddr().(*net.UDPAddr); ok {
+			req.Laddr = sip.Addr{IP: ua.IP, Port: ua.Port, Hostname: ua.IP.String()}
+		}
+	}
+	return nil
+}
+
+// RequestToBinding builds a new request for method to the phone of b,
+// routed by RouteToBinding. The client fills Via, From, Call-ID, CSeq and
+// Max-Forwards (sipgo clientRequestBuildReq); To is the phone's AoR.
+func (s *Server) RequestToBinding(method sip.RequestMethod, b Binding) (*sip.Request, error) {
+	var uri sip.Uri
+	if err := sip.ParseUri(b.Contact, &uri); err != nil {
+		return nil, err
+	}
+	req := sip.NewRequest(method, uri)
+	a := s.Addrs()
+	to := &sip.ToHeader{Address: sip.Uri{Scheme: "sip", User: b.Username, Host: a.AnnounceHost}}
+	req.AppendHeader(to)
+	if err := s.RouteToBinding(req, b); err != nil {
+		return nil, err
+	}
+	return req, nil
+}
