@@ -35,22 +35,6 @@ type ContactPatch struct {
 	Version     *int64   `json:"version"`
 }
 
-const maxText = 500 // longest name-like field
-
-func text(field string, p *string, required bool) (string, error) {
-	v := strings.TrimSpace(*p)
-	if required && v == "" {
-		return "", fieldErr(field, "is required")
-	}
-	if len(v) > maxText {
-		return "", fieldErr(field, "is longer than %d characters", maxText)
-	}
-	if strings.ContainsAny(v, "\r\n\x00") {
-		return "", fieldErr(field, "must be one line")
-	}
-	return v, nil
-}
-
 func cleanWebsite(s string) (string, error) {
 	if s == "" {
 		return "", nil
@@ -66,55 +50,11 @@ func cleanWebsite(s string) (string, error) {
 	return raw, nil
 }
 
-// checkOwner makes sure an owner is an active manager or head of sales.
-func (s *Service) checkOwner(ctx context.Context, field string, id int64) error {
-	if id == 0 {
-		return nil
-	}
-	u, err := s.store.GetUser(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return fieldErr(field, "no user with id %d", id)
-	}
-	if err != nil {
+func (s *Service) applyCompany(ctx context.Context, a Actor, c *Company, p CompanyPatch, create bool) error {
+	if err := applyName(&c.Name, p.Name, create); err != nil {
 		return err
 	}
-	if !u.Active {
-		return fieldErr(field, "%s is no longer active", u.Email)
-	}
-	if u.Role == RoleAgent {
-		return fieldErr(field, "%s is a desk agent; owners are managers or the head of sales", u.Email)
-	}
-	return nil
-}
-
-// checkVersion fails with ErrConflict when the patch was based on an older
-// version than the stored one.
-func checkVersion(want *int64, have int64) error {
-	if want != nil && *want != have {
-		return fmt.Errorf("version %d, now %d: %w", *want, have, ErrConflict)
-	}
-	return nil
-}
-
-// mayChangeOwner: the head of sales reassigns; anyone may set the owner of a
-// record that has none (the desk captures a new caller for a manager).
-func mayChangeOwner(a Actor, current int64, next *int64) error {
-	if next == nil || *next == current || isAdmin(a) || current == 0 {
-		return nil
-	}
-	return &FieldError{Field: "owner_id", Message: "only the head of sales may change an owner (use a reassignment)"}
-}
-
-func (s *Service) applyCompany(ctx context.Context, a Actor, c *Company, p CompanyPatch, create bool) error {
 	var err error
-	if p.Name != nil || create {
-		if p.Name == nil {
-			p.Name = new(string)
-		}
-		if c.Name, err = text("name", p.Name, true); err != nil {
-			return err
-		}
-	}
 	if p.Website != nil {
 		if c.Website, err = cleanWebsite(strings.TrimSpace(*p.Website)); err != nil {
 			return fieldErr("website", "%v", err)
@@ -131,32 +71,16 @@ func (s *Service) applyCompany(ctx context.Context, a Actor, c *Company, p Compa
 			return err
 		}
 	}
-	if err := mayChangeOwner(a, c.OwnerID, p.OwnerID); err != nil && !create {
+	if err := s.applyOwner(ctx, a, &c.OwnerID, p.OwnerID, create); err != nil {
 		return err
 	}
-	if p.OwnerID != nil {
-		if err := s.checkOwner(ctx, "owner_id", *p.OwnerID); err != nil {
-			return err
-		}
-		c.OwnerID = *p.OwnerID
-	}
-	if p.Phones != nil {
-		if c.Phones, err = s.phones.normalizePhones("phones", *p.Phones, PhoneSwitchboard); err != nil {
-			return err
-		}
-	}
-	if c.Phones == nil {
-		c.Phones = []Phone{}
-	}
-	return nil
+	return s.applyPhones(&c.Phones, p.Phones, PhoneSwitchboard)
 }
 
 // CreateCompany adds a company. A manager who names no owner owns it.
 func (s *Service) CreateCompany(ctx context.Context, a Actor, p CompanyPatch) (*Company, error) {
 	c := &Company{}
-	if p.OwnerID == nil && a.Role == RoleManager {
-		p.OwnerID = &a.UserID
-	}
+	p.OwnerID = ownerOrSelf(a, p.OwnerID)
 	if err := s.applyCompany(ctx, a, c, p, true); err != nil {
 		return nil, err
 	}
@@ -172,12 +96,9 @@ func (s *Service) Company(ctx context.Context, a Actor, id int64) (*Company, err
 	if err != nil {
 		return nil, err
 	}
-	visible, err := s.visibleOwners(ctx, a)
-	if err != nil {
+	owners := func() []int64 { return append([]int64{c.OwnerID}, s.companyContactOwners(ctx, c.ID)...) }
+	if err := s.mayView(ctx, a, owners); err != nil {
 		return nil, err
-	}
-	if visible != nil && !canSee(visible, append([]int64{c.OwnerID}, s.companyContactOwners(ctx, c.ID)...)...) {
-		return nil, errNotYours
 	}
 	return c, nil
 }
@@ -194,21 +115,6 @@ func (s *Service) companyContactOwners(ctx context.Context, companyID int64) []i
 		owners = append(owners, c.OwnerID)
 	}
 	return owners
-}
-
-var errNotYours = fmt.Errorf("not one of your clients: %w", ErrNotFound)
-
-// mayView fails with ErrNotFound (not ErrForbidden: a manager does not learn
-// which other clients exist) when the actor may not see a record.
-func (s *Service) mayView(ctx context.Context, a Actor, owners ...int64) error {
-	visible, err := s.visibleOwners(ctx, a)
-	if err != nil {
-		return err
-	}
-	if !canSee(visible, owners...) {
-		return errNotYours
-	}
-	return nil
 }
 
 // Companies lists the companies the actor may see.
@@ -240,15 +146,10 @@ func (s *Service) UpdateCompany(ctx context.Context, a Actor, id int64, p Compan
 }
 
 func (s *Service) applyContact(ctx context.Context, a Actor, c *Contact, p ContactPatch, create bool) error {
-	var err error
-	if p.Name != nil || create {
-		if p.Name == nil {
-			p.Name = new(string)
-		}
-		if c.Name, err = text("name", p.Name, true); err != nil {
-			return err
-		}
+	if err := applyName(&c.Name, p.Name, create); err != nil {
+		return err
 	}
+	var err error
 	if p.CompanyID != nil {
 		if *p.CompanyID != 0 {
 			if _, err := s.store.GetCompany(ctx, *p.CompanyID); errors.Is(err, ErrNotFound) {
@@ -277,24 +178,10 @@ func (s *Service) applyContact(ctx context.Context, a Actor, c *Contact, p Conta
 	if p.MailingOnly != nil {
 		c.MailingOnly = *p.MailingOnly
 	}
-	if err := mayChangeOwner(a, c.OwnerID, p.OwnerID); err != nil && !create {
+	if err := s.applyOwner(ctx, a, &c.OwnerID, p.OwnerID, create); err != nil {
 		return err
 	}
-	if p.OwnerID != nil {
-		if err := s.checkOwner(ctx, "owner_id", *p.OwnerID); err != nil {
-			return err
-		}
-		c.OwnerID = *p.OwnerID
-	}
-	if p.Phones != nil {
-		if c.Phones, err = s.phones.normalizePhones("phones", *p.Phones, PhoneWork, PhoneMobile, PhoneOther); err != nil {
-			return err
-		}
-	}
-	if c.Phones == nil {
-		c.Phones = []Phone{}
-	}
-	return nil
+	return s.applyPhones(&c.Phones, p.Phones, PhoneWork, PhoneMobile, PhoneOther)
 }
 
 // companyByName matches a company by name or creates it (owned as the
@@ -325,9 +212,7 @@ func (s *Service) companyByName(ctx context.Context, a Actor, name string, owner
 // CreateContact adds a contact. A manager who names no owner owns it.
 func (s *Service) CreateContact(ctx context.Context, a Actor, p ContactPatch) (*Contact, error) {
 	c := &Contact{}
-	if p.OwnerID == nil && a.Role == RoleManager {
-		p.OwnerID = &a.UserID
-	}
+	p.OwnerID = ownerOrSelf(a, p.OwnerID)
 	// Validate everything before creating a company for it.
 	if err := s.applyContact(ctx, a, c, p, true); err != nil {
 		return nil, err
@@ -351,13 +236,17 @@ func (s *Service) Contact(ctx context.Context, a Actor, id int64) (*Contact, err
 	if err != nil {
 		return nil, err
 	}
-	owners := []int64{c.OwnerID}
-	if c.CompanyID != 0 {
-		if co, err := s.store.GetCompany(ctx, c.CompanyID); err == nil {
-			owners = append(owners, co.OwnerID)
+	// The owner of the contact's company sees the contact too.
+	owners := func() []int64 {
+		owners := []int64{c.OwnerID}
+		if c.CompanyID != 0 {
+			if co, err := s.store.GetCompany(ctx, c.CompanyID); err == nil {
+				owners = append(owners, co.OwnerID)
+			}
 		}
+		return owners
 	}
-	if err := s.mayView(ctx, a, owners...); err != nil {
+	if err := s.mayView(ctx, a, owners); err != nil {
 		return nil, err
 	}
 	return c, nil

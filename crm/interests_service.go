@@ -83,14 +83,8 @@ func (s *Service) applyInterest(ctx context.Context, a Actor, in *Interest, p In
 		t := p.NextFollowUp.UTC()
 		in.NextFollowUp = &t
 	}
-	if err := mayChangeOwner(a, in.OwnerID, p.OwnerID); err != nil && !create {
+	if err := s.applyOwner(ctx, a, &in.OwnerID, p.OwnerID, create); err != nil {
 		return err
-	}
-	if p.OwnerID != nil {
-		if err := s.checkOwner(ctx, "owner_id", *p.OwnerID); err != nil {
-			return err
-		}
-		in.OwnerID = *p.OwnerID
 	}
 	return s.applyStage(in, p)
 }
@@ -196,25 +190,20 @@ func (s *Service) defaultOwner(ctx context.Context, a Actor, in *Interest) int64
 
 // mayViewClient checks the actor may see the interest's client.
 func (s *Service) mayViewClient(ctx context.Context, a Actor, in *Interest) error {
-	visible, err := s.visibleOwners(ctx, a)
-	if err != nil || visible == nil {
-		return err
-	}
-	owners := []int64{in.OwnerID}
-	if in.ContactID != 0 {
-		if c, err := s.store.GetContact(ctx, in.ContactID); err == nil {
-			owners = append(owners, c.OwnerID)
+	return s.mayView(ctx, a, func() []int64 {
+		owners := []int64{in.OwnerID}
+		if in.ContactID != 0 {
+			if c, err := s.store.GetContact(ctx, in.ContactID); err == nil {
+				owners = append(owners, c.OwnerID)
+			}
 		}
-	}
-	if in.CompanyID != 0 {
-		if c, err := s.store.GetCompany(ctx, in.CompanyID); err == nil {
-			owners = append(owners, c.OwnerID)
+		if in.CompanyID != 0 {
+			if c, err := s.store.GetCompany(ctx, in.CompanyID); err == nil {
+				owners = append(owners, c.OwnerID)
+			}
 		}
-	}
-	if !canSee(visible, owners...) {
-		return errNotYours
-	}
-	return nil
+		return owners
+	})
 }
 
 // Interest returns an interest the actor may see.

@@ -103,3 +103,20 @@ func canSee(visible []int64, owners ...int64) bool {
 	}
 	return false
 }
+
+var errNotYours = fmt.Errorf("not one of your clients: %w", ErrNotFound)
+
+// mayView fails with ErrNotFound (not ErrForbidden: a manager does not learn
+// which other clients exist) when the actor may see none of the owners of a
+// record. owners is called only for an actor whose view is restricted:
+// collecting them may cost reads that nobody else needs.
+func (s *Service) mayView(ctx context.Context, a Actor, owners func() []int64) error {
+	visible, err := s.visibleOwners(ctx, a)
+	if err != nil || visible == nil {
+		return err
+	}
+	if !canSee(visible, owners()...) {
+		return errNotYours
+	}
+	return nil
+}

@@ -197,12 +197,8 @@ func (s *Service) Task(ctx context.Context, a Actor, id int64) (*Task, error) {
 	if isAdmin(a) || t.AssigneeID == 0 || t.AssigneeID == a.UserID {
 		return t, nil
 	}
-	visible, err := s.visibleOwners(ctx, a)
-	if err != nil {
+	if err := s.mayView(ctx, a, func() []int64 { return []int64{t.AssigneeID} }); err != nil {
 		return nil, err
-	}
-	if !canSee(visible, t.AssigneeID) {
-		return nil, errNotYours
 	}
 	return t, nil
 }

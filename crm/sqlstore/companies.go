@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"callroute/crm"
@@ -29,7 +28,7 @@ func (s *Store) CreateCompany(ctx context.Context, a crm.Actor, c *crm.Company) 
 	}
 	c.ID = id
 	c.Phones = normPhones(companyPhones, c.Phones)
-	c.Audit = crm.Audit{Version: 1, CreatedAt: now, CreatedBy: a.UserID, UpdatedAt: now, UpdatedBy: a.UserID}
+	c.Audit = createdAudit(now, a)
 	return nil
 }
 
@@ -57,23 +56,8 @@ func (r runner) getCompany(ctx context.Context, id int64) (*crm.Company, error) 
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: read company %d: %w", id, err)
 	}
-	defer rows.Close()
-	var c *crm.Company
-	for rows.Next() {
-		var next crm.Company
-		var p crm.Phone
-		if err := rows.Scan(append(companyDest(&next), st(&p.Kind), st(&p.E164))...); err != nil {
-			return nil, err
-		}
-		if c == nil {
-			c = &next
-			c.Phones = []crm.Phone{}
-		}
-		if p.E164 != "" {
-			c.Phones = append(c.Phones, p)
-		}
-	}
-	if err := rows.Err(); err != nil {
+	c, err := scanWithPhones(rows, companyDest, companyPhoneList)
+	if err != nil {
 		return nil, err
 	}
 	if c == nil {
@@ -113,36 +97,14 @@ func (s *Store) ListCompanies(ctx context.Context, f crm.CompanyFilter) ([]crm.C
 	}
 	q := "SELECT " + cols("co", companyColumns) + " FROM companies co" + w.String() + " ORDER BY co.name_key, co.id"
 	q += w.page(f.Limit, f.Offset)
-	out := []crm.Company{}
+	var out []crm.Company
+	// One read transaction: the page and its phones come from one snapshot.
 	err := s.readTx(ctx, func(r runner) error {
-		rows, err := r.query(ctx, q, w.args...)
-		if err != nil {
-			return fmt.Errorf("sqlstore: list companies: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var c crm.Company
-			if err := rows.Scan(companyDest(&c)...); err != nil {
-				return err
-			}
-			out = append(out, c)
-		}
-		if err := rows.Err(); err != nil {
+		var err error
+		if out, err = queryAll(ctx, r, "list companies", companyDest, q, w.args...); err != nil {
 			return err
 		}
-		rows.Close()
-		idl := make([]int64, len(out))
-		for i := range out {
-			idl[i] = out[i].ID
-		}
-		ph, err := r.loadPhones(ctx, companyPhones, idl)
-		if err != nil {
-			return err
-		}
-		for i := range out {
-			out[i].Phones = ph[out[i].ID]
-		}
-		return nil
+		return attachPhones(ctx, r, companyPhones, out, companyPhoneList)
 	})
 	if err != nil {
 		return nil, err
@@ -158,15 +120,13 @@ func (s *Store) UpdateCompany(ctx context.Context, a crm.Actor, c *crm.Company) 
 		if err != nil {
 			return err
 		}
-		n, err := r.execN(ctx, `UPDATE companies SET name = ?, name_key = ?, website = ?, size = ?, industry = ?,
+		err = r.updateVersioned(ctx, "companies", "company", c.ID,
+			`UPDATE companies SET name = ?, name_key = ?, website = ?, size = ?, industry = ?,
 			owner_id = ?, version = version + 1, updated_at = ?, updated_by = ? WHERE id = ? AND version = ?`,
 			c.Name, fold(c.Name), c.Website, c.Size, c.Industry, nid(c.OwnerID),
 			r.d.ts(now), nid(a.UserID), c.ID, c.Version)
 		if err != nil {
-			return fmt.Errorf("sqlstore: update company: %w", err)
-		}
-		if n == 0 {
-			return r.missingOrConflict(ctx, "companies", "company", c.ID)
+			return err
 		}
 		d := diff{}
 		d.field("name", old.Name, c.Name)
@@ -174,11 +134,8 @@ func (s *Store) UpdateCompany(ctx context.Context, a crm.Actor, c *crm.Company) 
 		d.field("size", old.Size, c.Size)
 		d.field("industry", old.Industry, c.Industry)
 		d.field("owner_id", old.OwnerID, c.OwnerID)
-		if !slices.Equal(old.Phones, phones) {
-			d["phones"] = true
-			if err := r.replacePhones(ctx, companyPhones, c.ID, phones); err != nil {
-				return err
-			}
+		if err := r.updatePhones(ctx, companyPhones, c.ID, old.Phones, phones, d); err != nil {
+			return err
 		}
 		return r.logChange(ctx, now, a, crm.EntityCompany, c.ID, "update", d)
 	})
@@ -186,7 +143,6 @@ func (s *Store) UpdateCompany(ctx context.Context, a crm.Actor, c *crm.Company) 
 		return err
 	}
 	c.Phones = phones
-	c.Version++
-	c.UpdatedAt, c.UpdatedBy = now, a.UserID
+	bumpAudit(&c.Audit, now, a)
 	return nil
 }

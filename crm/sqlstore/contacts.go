@@ -3,7 +3,6 @@ package sqlstore
 import (
 	"context"
 	"fmt"
-	"slices"
 	"time"
 
 	"callroute/crm"
@@ -29,7 +28,7 @@ func (s *Store) CreateContact(ctx context.Context, a crm.Actor, c *crm.Contact) 
 	}
 	c.ID = id
 	c.Phones = normPhones(contactPhones, c.Phones)
-	c.Audit = crm.Audit{Version: 1, CreatedAt: now, CreatedBy: a.UserID, UpdatedAt: now, UpdatedBy: a.UserID}
+	c.Audit = createdAudit(now, a)
 	return nil
 }
 
@@ -58,23 +57,8 @@ func (r runner) getContact(ctx context.Context, id int64) (*crm.Contact, error) 
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: read contact %d: %w", id, err)
 	}
-	defer rows.Close()
-	var c *crm.Contact
-	for rows.Next() {
-		var next crm.Contact
-		var p crm.Phone
-		if err := rows.Scan(append(contactDest(&next), st(&p.Kind), st(&p.E164))...); err != nil {
-			return nil, err
-		}
-		if c == nil {
-			c = &next
-			c.Phones = []crm.Phone{}
-		}
-		if p.E164 != "" {
-			c.Phones = append(c.Phones, p)
-		}
-	}
-	if err := rows.Err(); err != nil {
+	c, err := scanWithPhones(rows, contactDest, contactPhoneList)
+	if err != nil {
 		return nil, err
 	}
 	if c == nil {
@@ -104,36 +88,14 @@ func (s *Store) ListContacts(ctx context.Context, f crm.ContactFilter) ([]crm.Co
 	}
 	q := "SELECT " + cols("ct", contactColumns) + " FROM contacts ct" + w.String() + " ORDER BY ct.name_key, ct.id"
 	q += w.page(f.Limit, f.Offset)
-	out := []crm.Contact{}
+	var out []crm.Contact
+	// One read transaction: the page and its phones come from one snapshot.
 	err := s.readTx(ctx, func(r runner) error {
-		rows, err := r.query(ctx, q, w.args...)
-		if err != nil {
-			return fmt.Errorf("sqlstore: list contacts: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var c crm.Contact
-			if err := rows.Scan(contactDest(&c)...); err != nil {
-				return err
-			}
-			out = append(out, c)
-		}
-		if err := rows.Err(); err != nil {
+		var err error
+		if out, err = queryAll(ctx, r, "list contacts", contactDest, q, w.args...); err != nil {
 			return err
 		}
-		rows.Close()
-		idl := make([]int64, len(out))
-		for i := range out {
-			idl[i] = out[i].ID
-		}
-		ph, err := r.loadPhones(ctx, contactPhones, idl)
-		if err != nil {
-			return err
-		}
-		for i := range out {
-			out[i].Phones = ph[out[i].ID]
-		}
-		return nil
+		return attachPhones(ctx, r, contactPhones, out, contactPhoneList)
 	})
 	if err != nil {
 		return nil, err
@@ -149,16 +111,14 @@ func (s *Store) UpdateContact(ctx context.Context, a crm.Actor, c *crm.Contact) 
 		if err != nil {
 			return err
 		}
-		n, err := r.execN(ctx, `UPDATE contacts SET name = ?, name_key = ?, company_id = ?, position = ?, email = ?,
+		err = r.updateVersioned(ctx, "contacts", "contact", c.ID,
+			`UPDATE contacts SET name = ?, name_key = ?, company_id = ?, position = ?, email = ?,
 			email_key = ?, messenger = ?, owner_id = ?, mailing_only = ?, version = version + 1, updated_at = ?, updated_by = ?
 			WHERE id = ? AND version = ?`,
 			c.Name, fold(c.Name), nid(c.CompanyID), c.Position, c.Email, fold(c.Email), c.Messenger,
 			nid(c.OwnerID), c.MailingOnly, r.d.ts(now), nid(a.UserID), c.ID, c.Version)
 		if err != nil {
-			return fmt.Errorf("sqlstore: update contact: %w", err)
-		}
-		if n == 0 {
-			return r.missingOrConflict(ctx, "contacts", "contact", c.ID)
+			return err
 		}
 		d := diff{}
 		d.field("name", old.Name, c.Name)
@@ -168,11 +128,8 @@ func (s *Store) UpdateContact(ctx context.Context, a crm.Actor, c *crm.Contact) 
 		d.field("messenger", old.Messenger, c.Messenger)
 		d.field("owner_id", old.OwnerID, c.OwnerID)
 		d.field("mailing_only", old.MailingOnly, c.MailingOnly)
-		if !slices.Equal(old.Phones, phones) {
-			d["phones"] = true
-			if err := r.replacePhones(ctx, contactPhones, c.ID, phones); err != nil {
-				return err
-			}
+		if err := r.updatePhones(ctx, contactPhones, c.ID, old.Phones, phones, d); err != nil {
+			return err
 		}
 		return r.logChange(ctx, now, a, crm.EntityContact, c.ID, "update", d)
 	})
@@ -180,7 +137,6 @@ func (s *Store) UpdateContact(ctx context.Context, a crm.Actor, c *crm.Contact) 
 		return err
 	}
 	c.Phones = phones
-	c.Version++
-	c.UpdatedAt, c.UpdatedBy = now, a.UserID
+	bumpAudit(&c.Audit, now, a)
 	return nil
 }

@@ -69,21 +69,8 @@ func (s *Store) ListDelegations(ctx context.Context, f crm.DelegationFilter) ([]
 		at := s.d.ts(*f.ActiveAt)
 		w.add(activeDelegation, at, at, at)
 	}
-	rows, err := s.r().query(ctx, "SELECT "+cols("d", delegationColumns)+" FROM delegations d"+w.String()+
-		" ORDER BY d.starts, d.id LIMIT 1000", w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list delegations: %w", err)
-	}
-	defer rows.Close()
-	out := []crm.Delegation{}
-	for rows.Next() {
-		var dl crm.Delegation
-		if err := rows.Scan(delegationDest(&dl)...); err != nil {
-			return nil, err
-		}
-		out = append(out, dl)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r(), "list delegations", delegationDest, "SELECT "+cols("d", delegationColumns)+
+		" FROM delegations d"+w.String()+" ORDER BY d.starts, d.id LIMIT 1000", w.args...)
 }
 
 // EndDelegation ends a delegation early at the given time. Ending one that

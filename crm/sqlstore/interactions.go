@@ -93,21 +93,9 @@ func (s *Store) GetInteraction(ctx context.Context, id int64) (*crm.Interaction,
 
 // Timeline lists a contact's interactions, newest first.
 func (s *Store) Timeline(ctx context.Context, contactID int64, n int) ([]crm.Interaction, error) {
-	rows, err := s.r().query(ctx, "SELECT "+interactionColumns+" FROM interactions WHERE contact_id = ? ORDER BY at DESC, id DESC LIMIT ?",
+	return queryAll(ctx, s.r(), "timeline", interactionDest,
+		"SELECT "+interactionColumns+" FROM interactions WHERE contact_id = ? ORDER BY at DESC, id DESC LIMIT ?",
 		contactID, limit(n))
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: timeline: %w", err)
-	}
-	defer rows.Close()
-	out := []crm.Interaction{}
-	for rows.Next() {
-		var it crm.Interaction
-		if err := rows.Scan(interactionDest(&it)...); err != nil {
-			return nil, err
-		}
-		out = append(out, it)
-	}
-	return out, rows.Err()
 }
 
 // CallStats counts inbound calls in [from, to) per user (who answered, else
@@ -115,24 +103,12 @@ func (s *Store) Timeline(ctx context.Context, contactID int64, n int) ([]crm.Int
 func (s *Store) CallStats(ctx context.Context, from, to time.Time) ([]crm.CallStat, error) {
 	uid := "COALESCE(answered_by, user_id, 0)"
 	day := s.d.day("at")
-	rows, err := s.r().query(ctx, `SELECT `+uid+`, `+day+`,
+	dest := func(c *crm.CallStat) []any { return []any{i64(&c.UserID), st(&c.Day), iN(&c.Answered), iN(&c.Missed)} }
+	return queryAll(ctx, s.r(), "call stats", dest, `SELECT `+uid+`, `+day+`,
 			SUM(CASE WHEN outcome = 'answered' THEN 1 ELSE 0 END),
 			SUM(CASE WHEN outcome = 'answered' THEN 0 ELSE 1 END)
 		FROM interactions
 		WHERE kind = 'call' AND direction = 'inbound' AND at >= ? AND at < ?
 		GROUP BY `+uid+`, `+day+`
 		ORDER BY 2, 1`, s.d.ts(from), s.d.ts(to))
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: call stats: %w", err)
-	}
-	defer rows.Close()
-	out := []crm.CallStat{}
-	for rows.Next() {
-		var c crm.CallStat
-		if err := rows.Scan(i64(&c.UserID), st(&c.Day), iN(&c.Answered), iN(&c.Missed)); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	return out, rows.Err()
 }

@@ -69,7 +69,7 @@ func (s *Store) CreateInterest(ctx context.Context, a crm.Actor, i *crm.Interest
 	}
 	i.ID, i.Stage, i.LastActivityAt = id, stage, last
 	utcPtr(i)
-	i.Audit = crm.Audit{Version: 1, CreatedAt: now, CreatedBy: a.UserID, UpdatedAt: now, UpdatedBy: a.UserID}
+	i.Audit = createdAudit(now, a)
 	return nil
 }
 
@@ -113,20 +113,7 @@ func (s *Store) ListInterests(ctx context.Context, f crm.InterestFilter) ([]crm.
 	}
 	q := "SELECT " + cols("i", interestColumns) + " FROM interests i" + w.String() +
 		" ORDER BY i.last_activity_at DESC, i.id DESC" + w.page(f.Limit, f.Offset)
-	rows, err := s.r().query(ctx, q, w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list interests: %w", err)
-	}
-	defer rows.Close()
-	out := []crm.Interest{}
-	for rows.Next() {
-		var i crm.Interest
-		if err := rows.Scan(interestDest(&i)...); err != nil {
-			return nil, err
-		}
-		out = append(out, i)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r(), "list interests", interestDest, q, w.args...)
 }
 
 // UpdateInterest writes the interest; LastActivityAt moves to the later of
@@ -177,7 +164,6 @@ func (s *Store) UpdateInterest(ctx context.Context, a crm.Actor, i *crm.Interest
 	}
 	i.Stage = stage
 	i.LastActivityAt = lastAt
-	i.Version++
-	i.UpdatedAt, i.UpdatedBy = now, a.UserID
+	bumpAudit(&i.Audit, now, a)
 	return nil
 }

@@ -2,7 +2,9 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"slices"
 
 	"callroute/crm"
 )
@@ -77,6 +79,71 @@ func (r runner) loadPhones(ctx context.Context, o phoneOwner, owners []int64) (m
 		}
 	}
 	return out, nil
+}
+
+// updatePhones rewrites the phones of one contact or company when they
+// differ from what was stored, and notes that in the change log's diff.
+func (r runner) updatePhones(ctx context.Context, o phoneOwner, id int64, old, phones []crm.Phone, d diff) error {
+	if slices.Equal(old, phones) {
+		return nil
+	}
+	d["phones"] = true
+	return r.replacePhones(ctx, o, id, phones)
+}
+
+// phoneList names a record's id and its phones, for the reads shared by
+// companies and contacts (the only records with phones).
+type phoneList[T any] func(*T) (id int64, phones *[]crm.Phone)
+
+func companyPhoneList(c *crm.Company) (int64, *[]crm.Phone) { return c.ID, &c.Phones }
+func contactPhoneList(c *crm.Contact) (int64, *[]crm.Phone) { return c.ID, &c.Phones }
+
+// attachPhones gives each record of a list its phones, read with
+// loadPhones (a few queries for the whole page, not one per record). Run it
+// in the list's read transaction, after the list's rows are closed.
+func attachPhones[T any](ctx context.Context, r runner, o phoneOwner, list []T, pl phoneList[T]) error {
+	owners := make([]int64, len(list))
+	for i := range list {
+		owners[i], _ = pl(&list[i])
+	}
+	ph, err := r.loadPhones(ctx, o, owners)
+	if err != nil {
+		return err
+	}
+	for i := range list {
+		id, phones := pl(&list[i])
+		*phones = ph[id]
+	}
+	return nil
+}
+
+// scanWithPhones reads one record from the rows of a SELECT of its columns
+// (dest) followed by p.kind, p.e164 of a LEFT JOIN on its phones: one row
+// per phone, or one row of NULL phone columns for none. It reads a record
+// and its phones in one statement, so in one snapshot. nil: no such record.
+func scanWithPhones[T any](rows *sql.Rows, dest func(*T) []any, pl phoneList[T]) (*T, error) {
+	defer rows.Close()
+	var rec *T
+	var phones *[]crm.Phone
+	for rows.Next() {
+		var next T
+		var p crm.Phone
+		if err := rows.Scan(append(dest(&next), st(&p.Kind), st(&p.E164))...); err != nil {
+			return nil, err
+		}
+		if rec == nil {
+			rec = &next
+			_, phones = pl(rec)
+			*phones = []crm.Phone{}
+		}
+		if p.E164 != "" {
+			*phones = append(*phones, p)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return rec, nil
 }
 
 // normPhones returns the phones as they are stored (kinds filled in).

@@ -159,20 +159,15 @@ func (r runner) getReassignment(ctx context.Context, id int64, lock bool) (*crm.
 	if err := one(err, "reassignment", id); err != nil {
 		return nil, err
 	}
-	rows, err := r.query(ctx, `SELECT entity, entity_id, prev_owner_id FROM reassignment_items WHERE reassignment_id = ? ORDER BY id`, id)
+	item := func(it *crm.ReassignedItem) []any {
+		return []any{st(&it.Entity), i64(&it.EntityID), i64(&it.PrevOwnerID)}
+	}
+	re.Items, err = queryAll(ctx, r, "reassignment items", item,
+		`SELECT entity, entity_id, prev_owner_id FROM reassignment_items WHERE reassignment_id = ? ORDER BY id`, id)
 	if err != nil {
-		return nil, fmt.Errorf("sqlstore: reassignment items: %w", err)
+		return nil, err
 	}
-	defer rows.Close()
-	re.Items = []crm.ReassignedItem{}
-	for rows.Next() {
-		var it crm.ReassignedItem
-		if err := rows.Scan(st(&it.Entity), i64(&it.EntityID), i64(&it.PrevOwnerID)); err != nil {
-			return nil, err
-		}
-		re.Items = append(re.Items, it)
-	}
-	return re, rows.Err()
+	return re, nil
 }
 
 func (s *Store) GetReassignment(ctx context.Context, id int64) (*crm.Reassignment, error) {

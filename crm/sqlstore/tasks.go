@@ -46,7 +46,7 @@ func (s *Store) CreateTask(ctx context.Context, a crm.Actor, t *crm.Task) error 
 	}
 	t.ID = id
 	normTask(t)
-	t.Audit = crm.Audit{Version: 1, CreatedAt: now, CreatedBy: a.UserID, UpdatedAt: now, UpdatedBy: a.UserID}
+	t.Audit = createdAudit(now, a)
 	return nil
 }
 
@@ -85,20 +85,7 @@ func (s *Store) ListTasks(ctx context.Context, f crm.TaskFilter) ([]crm.Task, er
 		w.inList("t.assignee_id IN (%s)", f.VisibleTo)
 	}
 	q := "SELECT " + cols("t", taskColumns) + " FROM tasks t" + w.String() + " ORDER BY t.due, t.id" + w.page(f.Limit, f.Offset)
-	rows, err := s.r().query(ctx, q, w.args...)
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list tasks: %w", err)
-	}
-	defer rows.Close()
-	out := []crm.Task{}
-	for rows.Next() {
-		var t crm.Task
-		if err := rows.Scan(taskDest(&t)...); err != nil {
-			return nil, err
-		}
-		out = append(out, t)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r(), "list tasks", taskDest, q, w.args...)
 }
 
 func (s *Store) UpdateTask(ctx context.Context, a crm.Actor, t *crm.Task) error {
@@ -109,17 +96,15 @@ func (s *Store) UpdateTask(ctx context.Context, a crm.Actor, t *crm.Task) error 
 		if err != nil {
 			return err
 		}
-		n, err := r.execN(ctx, `UPDATE tasks SET kind = ?, assignee_id = ?, contact_id = ?, company_id = ?, interest_id = ?,
+		err = r.updateVersioned(ctx, "tasks", "task", t.ID,
+			`UPDATE tasks SET kind = ?, assignee_id = ?, contact_id = ?, company_id = ?, interest_id = ?,
 			interaction_id = ?, caller_e164 = ?, title = ?, due = ?, done_at = ?, notes = ?,
 			version = version + 1, updated_at = ?, updated_by = ? WHERE id = ? AND version = ?`,
 			string(t.Kind), nid(t.AssigneeID), nid(t.ContactID), nid(t.CompanyID), nid(t.InterestID), nid(t.InteractionID),
 			t.CallerE164, t.Title, r.d.ts(t.Due), r.d.tsp(t.DoneAt), t.Notes,
 			r.d.ts(now), nid(a.UserID), t.ID, t.Version)
 		if err != nil {
-			return fmt.Errorf("sqlstore: update task: %w", err)
-		}
-		if n == 0 {
-			return r.missingOrConflict(ctx, "tasks", "task", t.ID)
+			return err
 		}
 		d := diff{}
 		d.field("kind", old.Kind, t.Kind)
@@ -140,7 +125,6 @@ func (s *Store) UpdateTask(ctx context.Context, a crm.Actor, t *crm.Task) error 
 	if err != nil {
 		return err
 	}
-	t.Version++
-	t.UpdatedAt, t.UpdatedBy = now, a.UserID
+	bumpAudit(&t.Audit, now, a)
 	return nil
 }

@@ -49,6 +49,27 @@ func (r runner) row(ctx context.Context, query string, args ...any) *sql.Row {
 	return r.q.QueryRowContext(ctx, r.d.rebind(query), args...)
 }
 
+// queryAll runs a query and scans every row into a new T through dest (one
+// of the *Dest column lists). The slice is never nil, so that an empty list
+// is answered as [] rather than null; what names the read in the error of
+// the query itself.
+func queryAll[T any](ctx context.Context, r runner, what string, dest func(*T) []any, query string, args ...any) ([]T, error) {
+	rows, err := r.query(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlstore: %s: %w", what, err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		var v T
+		if err := rows.Scan(dest(&v)...); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
 // insert runs an INSERT and returns the new row's id (RETURNING id works on
 // both backends).
 func (r runner) insert(ctx context.Context, query string, args ...any) (int64, error) {
@@ -152,6 +173,33 @@ func (d diff) timeField(name string, old, new *time.Time) {
 	case old == nil || new == nil || !old.Equal(*new):
 		d[name] = [2]any{old, new}
 	}
+}
+
+// updateVersioned runs the UPDATE ... WHERE id = ? AND version = ? of one
+// record (what, in table). A statement that changed nothing is ErrNotFound or
+// ErrConflict, as missingOrConflict tells them apart.
+func (r runner) updateVersioned(ctx context.Context, table, what string, id int64, query string, args ...any) error {
+	n, err := r.execN(ctx, query, args...)
+	if err != nil {
+		return fmt.Errorf("sqlstore: update %s: %w", what, err)
+	}
+	if n == 0 {
+		return r.missingOrConflict(ctx, table, what, id)
+	}
+	return nil
+}
+
+// createdAudit is the audit of a record just written by a: version 1,
+// created and updated now.
+func createdAudit(now time.Time, a crm.Actor) crm.Audit {
+	return crm.Audit{Version: 1, CreatedAt: now, CreatedBy: a.UserID, UpdatedAt: now, UpdatedBy: a.UserID}
+}
+
+// bumpAudit brings an audit in line with what a versioned UPDATE by a
+// wrote: the next version, updated now.
+func bumpAudit(au *crm.Audit, now time.Time, a crm.Actor) {
+	au.Version++
+	au.UpdatedAt, au.UpdatedBy = now, a.UserID
 }
 
 // missingOrConflict explains an UPDATE ... WHERE id = ? AND version = ? that

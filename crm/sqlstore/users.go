@@ -78,20 +78,7 @@ func (s *Store) UserBySIPUsername(ctx context.Context, username string) (*crm.Us
 }
 
 func (s *Store) ListUsers(ctx context.Context) ([]crm.User, error) {
-	rows, err := s.r().query(ctx, "SELECT "+userColumns+" FROM users ORDER BY id")
-	if err != nil {
-		return nil, fmt.Errorf("sqlstore: list users: %w", err)
-	}
-	defer rows.Close()
-	out := []crm.User{}
-	for rows.Next() {
-		var u crm.User
-		if err := rows.Scan(userDest(&u)...); err != nil {
-			return nil, err
-		}
-		out = append(out, u)
-	}
-	return out, rows.Err()
+	return queryAll(ctx, s.r(), "list users", userDest, "SELECT "+userColumns+" FROM users ORDER BY id")
 }
 
 func (s *Store) UpdateUser(ctx context.Context, a crm.Actor, u *crm.User) error {

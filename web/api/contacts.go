@@ -1,7 +1,6 @@
 package api
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
@@ -13,29 +12,19 @@ import (
 const maxTimeline = 500
 
 func (h *handler) contactRoutes(r chi.Router) {
-	r.Get("/contacts", h.listContacts)
+	r.Get("/contacts", listBy(h, contactFilter, h.svc.Contacts))
 	r.Post("/contacts", h.createContact)
-	r.Get("/contacts/{id}", h.getContact)
-	r.Patch("/contacts/{id}", h.updateContact)
+	r.Get("/contacts/{id}", getByID(h, h.svc.Contact))
+	r.Patch("/contacts/{id}", patchByID(h, h.svc.UpdateContact, h.svc.Contact))
 	r.Get("/contacts/{id}/timeline", h.contactTimeline)
 	r.Get("/contacts/{id}/history", h.contactHistory)
 }
 
-// listContacts answers GET /contacts?q=&company_id=&owner_id=&limit=&offset=.
-func (h *handler) listContacts(w http.ResponseWriter, r *http.Request) {
-	q := queryOf(r)
+// contactFilter reads GET /contacts?q=&company_id=&owner_id=&limit=&offset=.
+func contactFilter(q *query) crm.ContactFilter {
 	f := crm.ContactFilter{Query: q.text("q"), CompanyID: q.id("company_id"), OwnerID: q.id("owner_id")}
 	f.Limit, f.Offset = q.page()
-	if q.err != nil {
-		h.fail(w, r, q.err)
-		return
-	}
-	cs, err := h.svc.Contacts(r.Context(), actor(r), f)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	list(w, cs)
+	return f
 }
 
 func (h *handler) createContact(w http.ResponseWriter, r *http.Request) {
@@ -50,47 +39,6 @@ func (h *handler) createContact(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	created(w, r, c.ID, c)
-}
-
-func (h *handler) getContact(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	c, err := h.svc.Contact(r.Context(), actor(r), id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	ok(w, c)
-}
-
-// updateContact answers PATCH /contacts/{id}; a stale version is 409 with
-// the contact as it is now.
-func (h *handler) updateContact(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	var p crm.ContactPatch
-	if err := decodeJSON(w, r, &p); err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	c, err := h.svc.UpdateContact(r.Context(), actor(r), id, p)
-	if errors.Is(err, crm.ErrConflict) {
-		if cur, cerr := h.svc.Contact(r.Context(), actor(r), id); cerr == nil {
-			h.failCurrent(w, r, err, cur)
-			return
-		}
-	}
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	ok(w, c)
 }
 
 // contactTimeline answers GET /contacts/{id}/timeline?limit=: newest first.

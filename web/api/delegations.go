@@ -9,31 +9,21 @@ import (
 )
 
 func (h *handler) delegationRoutes(r chi.Router) {
-	r.Get("/delegations", h.listDelegations)
+	r.Get("/delegations", listBy(h, h.delegationFilter, h.svc.Delegations))
 	r.Post("/delegations", h.createDelegation)
 	r.Get("/delegations/{id}", getByID(h, h.svc.Delegation))
 	r.Post("/delegations/{id}/end", h.endDelegation)
 }
 
-// listDelegations answers GET /delegations?active=true (in force now)
+// delegationFilter reads GET /delegations?active=true (in force now)
 // &user_id= (of one manager).
-func (h *handler) listDelegations(w http.ResponseWriter, r *http.Request) {
-	q := queryOf(r)
+func (h *handler) delegationFilter(q *query) crm.DelegationFilter {
 	f := crm.DelegationFilter{UserID: q.id("user_id")}
 	if q.boolean("active") {
 		now := h.svc.Now()
 		f.ActiveAt = &now
 	}
-	if q.err != nil {
-		h.fail(w, r, q.err)
-		return
-	}
-	ds, err := h.svc.Delegations(r.Context(), actor(r), f)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	list(w, ds)
+	return f
 }
 
 // createDelegation answers POST /delegations: user_id's calls go to

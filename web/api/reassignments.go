@@ -10,7 +10,7 @@ import (
 
 func (h *handler) reassignmentRoutes(r chi.Router) {
 	r.Post("/reassignments", h.createReassignment)
-	r.Get("/reassignments/{id}", h.getReassignment)
+	r.Get("/reassignments/{id}", getByID(h, h.svc.Reassignment))
 	r.Post("/reassignments/{id}/undo", h.undoReassignment)
 }
 
@@ -29,20 +29,6 @@ func (h *handler) createReassignment(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	created(w, r, ra.ID, ra)
-}
-
-func (h *handler) getReassignment(w http.ResponseWriter, r *http.Request) {
-	id, err := pathID(r)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	ra, err := h.svc.Reassignment(r.Context(), actor(r), id)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	ok(w, ra)
 }
 
 // undoReassignment answers POST /reassignments/{id}/undo: every record goes

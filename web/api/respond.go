@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"errors"
 
 	"callroute/crm"
 	"encoding/json"
@@ -58,6 +59,58 @@ func getByID[T any](h *handler, get func(context.Context, crm.Actor, int64) (*T,
 			return
 		}
 		v, err := get(r.Context(), actor(r), id)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		ok(w, v)
+	}
+}
+
+// listBy answers GET /things: filter reads the query parameters into the
+// service's filter (the first bad one is 400 naming it), and find lists what
+// the signed-in user may see.
+func listBy[F, T any](h *handler, filter func(*query) F, find func(context.Context, crm.Actor, F) ([]T, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		q := queryOf(r)
+		f := filter(q)
+		if q.err != nil {
+			h.fail(w, r, q.err)
+			return
+		}
+		items, err := find(r.Context(), actor(r), f)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		list(w, items)
+	}
+}
+
+// patchByID answers PATCH /things/{id} with the patch P applied by update:
+// fields left out stay as they are. A stale version is 409 with the record
+// as get returns it now (when the user may still see it), so that the
+// client can redo its change on what is there.
+func patchByID[P, T any](h *handler, update func(context.Context, crm.Actor, int64, P) (*T, error),
+	get func(context.Context, crm.Actor, int64) (*T, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		id, err := pathID(r)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		var p P
+		if err := decodeJSON(w, r, &p); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		v, err := update(r.Context(), actor(r), id, p)
+		if errors.Is(err, crm.ErrConflict) {
+			if cur, cerr := get(r.Context(), actor(r), id); cerr == nil {
+				h.failCurrent(w, r, err, cur)
+				return
+			}
+		}
 		if err != nil {
 			h.fail(w, r, err)
 			return

@@ -9,29 +9,19 @@ import (
 )
 
 func (h *handler) taskRoutes(r chi.Router) {
-	r.Get("/tasks", h.listTasks)
+	r.Get("/tasks", listBy(h, taskFilter, h.svc.Tasks))
 	r.Post("/tasks", h.createTask)
 	r.Get("/tasks/{id}", getByID(h, h.svc.Task))
 	r.Post("/tasks/{id}/done", h.completeTask)
 }
 
-// listTasks answers GET /tasks?assignee_id=&desk=&contact_id=&open=
-// &limit=&offset=, earliest due first.
-func (h *handler) listTasks(w http.ResponseWriter, r *http.Request) {
-	q := queryOf(r)
+// taskFilter reads GET /tasks?assignee_id=&desk=&contact_id=&open=
+// &limit=&offset= (listed earliest due first).
+func taskFilter(q *query) crm.TaskFilter {
 	f := crm.TaskFilter{AssigneeID: q.id("assignee_id"), DeskOnly: q.boolean("desk"),
 		ContactID: q.id("contact_id"), OpenOnly: q.boolean("open")}
 	f.Limit, f.Offset = q.page()
-	if q.err != nil {
-		h.fail(w, r, q.err)
-		return
-	}
-	ts, err := h.svc.Tasks(r.Context(), actor(r), f)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	list(w, ts)
+	return f
 }
 
 // createTask answers POST /tasks.
