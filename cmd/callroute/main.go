@@ -67,6 +67,7 @@ var commands = []*command{
 	userSIPCommand,
 	userTokenCommand,
 	importContactsCommand,
+	dialCommand,
 }
 
 // groups are commands that take a sub-command.
