@@ -174,3 +174,17 @@ func cleanEmail(s string) (string, error) {
 	}
 	return strings.ToLower(s), nil
 }
+
+// SIPUser finds the active user with this SIP username, for digest
+// authentication of their phones; ErrNotFound for nobody (or an inactive
+// user, who may no longer register).
+func (s *Service) SIPUser(ctx context.Context, username string) (*User, error) {
+	u, err := s.store.UserBySIPUsername(ctx, username)
+	if err != nil {
+		return nil, err
+	}
+	if !u.Active || u.SIPUsername == "" {
+		return nil, fmt.Errorf("SIP user %q is inactive: %w", username, ErrNotFound)
+	}
+	return u, nil
+}

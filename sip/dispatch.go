@@ -13,9 +13,9 @@ import (
 	"github.com/emiago/sipgo/sip"
 )
 
-// Methods we serve, for Allow (RFC 3261 20.5). BYE is listed because the
-// call layer will serve it; until then every BYE gets 481.
-var allowMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER"
+// Methods we serve, for Allow (RFC 3261 20.5). BYE and INFO are served
+// within the call layer's dialogs; outside one they get 481.
+var allowMethods = "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, INFO"
 
 // knownMethods are the methods of RFC 3261 and its extensions; a request
 // with one we do not serve gets 405, any other 501 (RFC 3261 21.5.2).
@@ -41,11 +41,14 @@ func (s *Server) handlerFor(m sip.RequestMethod) func(*request) {
 		return s.onRegister
 	case sip.INVITE:
 		return s.onInvite
-	case sip.BYE, sip.CANCEL:
+	case sip.BYE, sip.ACK, sip.INFO:
+		// Within a dialog of the call layer, else 481 (an ACK for a 2xx
+		// we never sent is absorbed, RFC 3261 17.2.3).
+		return s.onInDialogOnly
+	case sip.CANCEL:
+		// sipgo's transaction layer answers a CANCEL that matches an
+		// INVITE (200, then 487); one that reaches us matches nothing.
 		return s.onNoDialog
-	case sip.ACK:
-		// An ACK for a 2xx we never sent: absorb it (RFC 3261 17.2.3, no response).
-		return func(r *request) { r.log.Debug("sip: stray ACK ignored") }
 	}
 	return s.onNoRoute
 }
@@ -88,7 +91,7 @@ func (s *Server) wrap(h func(*request)) sipgo.RequestHandler {
 		if !s.enter() {
 			return // shutting down: listeners are closing
 		}
-		defer s.handlers.Done()
+		defer s.leave()
 		s.serve(req, tx, h)
 	}
 }
@@ -177,6 +180,9 @@ func dateHeader(s *Server) sip.Header {
 // onOptions answers OPTIONS with our capabilities (RFC 3261 11.2). While
 // shutting down it answers 503 like an INVITE would.
 func (s *Server) onOptions(r *request) {
+	if s.inDialog(r) {
+		return
+	}
 	if s.draining.Load() {
 		r.respond(sip.StatusServiceUnavailable, "Service Unavailable", retryAfter(s))
 		return

@@ -12,6 +12,11 @@ import (
 // goes to the InviteHandler; without one the answer is 503 + Retry-After,
 // never a fake success.
 func (s *Server) onInvite(r *request) {
+	// A To tag makes it a re-INVITE within a dialog (RFC 3261 14.2): its
+	// leg answers it, or 481; admission is for new calls only.
+	if s.inDialog(r) {
+		return
+	}
 	if s.draining.Load() {
 		r.respond(sip.StatusServiceUnavailable, "Service Unavailable", retryAfter(s))
 		return
@@ -37,9 +42,11 @@ func (s *Server) onInvite(r *request) {
 	}
 	r.log.Info("sip: invite admitted", "user_id", caller.UserID)
 	h.HandleInvite(r.ctx, r.req, r.tx, caller)
-	if !r.tx.final.Load() {
+	// Cancelled (sipgo sent 487 and the transaction waits for its ACK)
+	// or timed out: nothing more to send.
+	if !r.tx.final.Load() && r.tx.Err() == nil {
 		select {
-		case <-r.tx.Done(): // cancelled (sipgo sent 487) or timed out
+		case <-r.tx.Done():
 		default:
 			r.log.Error("sip: call handler returned without a final response")
 			r.respond(sip.StatusInternalServerError, "Server Internal Error")

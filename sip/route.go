@@ -5,6 +5,7 @@ import (
 	"net"
 	"strings"
 
+	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
 )
 
@@ -60,4 +61,38 @@ func (s *Server) RequestToBinding(method sip.RequestMethod, b Binding) (*sip.Req
 		return nil, err
 	}
 	return req, nil
+}
+
+// contactHeader is our Contact for dialogs over transport ("UDP", "TCP",
+// "TLS"): the announced host with an explicit port (sipgo #211), so BYE and
+// re-INVITE reach this node (sip-webrtc.md pitfall 1), and the transport
+// parameter for stream transports (RFC 3261 19.1.1).
+func (s *Server) contactHeader(transport string) sip.ContactHeader {
+	a := s.Addrs()
+	port := a.AnnouncePort
+	tp := strings.ToUpper(transport)
+	if s.cfg.AnnouncePort == 0 {
+		switch {
+		case tp == "TCP" && a.TCP.IsValid():
+			port = int(a.TCP.Port())
+		case tp == "TLS" && a.TLS.IsValid():
+			port = int(a.TLS.Port())
+		case a.UDP.IsValid() && (tp == "UDP" || tp == ""):
+			port = int(a.UDP.Port())
+		}
+	}
+	c := sip.ContactHeader{Address: sip.Uri{Scheme: "sip", Host: a.AnnounceHost, Port: port}}
+	if tp == "TCP" || tp == "TLS" {
+		c.Address.UriParams = sip.NewParams()
+		c.Address.UriParams.Add("transport", strings.ToLower(tp))
+	}
+	return c
+}
+
+// dialogUA makes sipgo dialogs over transport with our Contact. In-dialog
+// requests go to the peer's observed source address rather than its Contact
+// when there is no Record-Route (sipgo PR #174: RewriteContact), so phones
+// and trunks behind NAT are reached where they really are.
+func (s *Server) dialogUA(transport string) *sipgo.DialogUA {
+	return &sipgo.DialogUA{Client: s.Client(), ContactHDR: s.contactHeader(transport), RewriteContact: true}
 }

@@ -63,6 +63,7 @@ type Server struct {
 	auth    *authenticator
 	reg     *Registrar
 	invites atomic.Pointer[InviteHandler]
+	dialogs *dialogRegistry
 
 	baseCtx    context.Context // handlers' context, ended with Run's
 	cancelBase context.CancelFunc
@@ -73,6 +74,7 @@ type Server struct {
 	mu       sync.Mutex
 	closed   bool
 	handlers sync.WaitGroup
+	inflight atomic.Int64
 
 	// panicHook, when set (tests), is told of a recovered handler panic.
 	panicHook func(any)
@@ -110,7 +112,8 @@ func New(cfg Config, deps Deps, logger *slog.Logger) (*Server, error) {
 	if store == nil {
 		store = NewMemoryBindings()
 	}
-	s := &Server{cfg: cfg, log: logger, now: now, trunks: trunkList(cfg.Trunks), ready: make(chan struct{})}
+	s := &Server{cfg: cfg, log: logger, now: now, trunks: trunkList(cfg.Trunks), ready: make(chan struct{}),
+		dialogs: newDialogRegistry()}
 	s.baseCtx, s.cancelBase = context.WithCancel(context.Background())
 	if deps.Invites != nil {
 		s.SetInviteHandler(deps.Invites)
@@ -246,6 +249,9 @@ func (s *Server) Run(ctx context.Context) error {
 
 	<-runCtx.Done()
 	s.draining.Store(true)
+	// Calls still up end now (their context is done): let them send
+	// their BYE or 503 while the sockets are open, for a bounded time.
+	s.awaitHandlers(shutdownGrace)
 	ls.close()
 	s.mu.Lock()
 	s.closed = true
@@ -277,6 +283,10 @@ func (s *Server) sweepLimits(ctx context.Context) {
 	}
 }
 
+// shutdownGrace bounds how long Run keeps the listeners open after its
+// context ended, for the calls still up to hang up (cleanupTimeout each).
+const shutdownGrace = cleanupTimeout + time.Second
+
 // enter registers an in-flight handler; false once shutting down.
 func (s *Server) enter() bool {
 	s.mu.Lock()
@@ -285,7 +295,22 @@ func (s *Server) enter() bool {
 		return false
 	}
 	s.handlers.Add(1)
+	s.inflight.Add(1)
 	return true
+}
+
+// leave ends what enter began.
+func (s *Server) leave() {
+	s.inflight.Add(-1)
+	s.handlers.Done()
+}
+
+// awaitHandlers waits until no handler runs, at most d.
+func (s *Server) awaitHandlers(d time.Duration) {
+	deadline := time.Now().Add(d)
+	for s.inflight.Load() > 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func (s *Server) announceHost() string {

@@ -21,7 +21,8 @@ const testPassword = "s3cret-pass-201"
 type testServer struct {
 	*Server
 	users *userStore
-	port  int // UDP
+	port  int    // UDP
+	stop  func() // ends Run and waits for it
 }
 
 func startServer(t *testing.T, mutate func(*Config), deps Deps) *testServer {
@@ -49,18 +50,22 @@ func startServer(t *testing.T, mutate func(*Config), deps Deps) *testServer {
 	case <-time.After(5 * time.Second):
 		t.Fatal("server not ready")
 	}
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case err := <-errc:
-			if err != nil {
-				t.Errorf("Run returned %v", err)
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-errc:
+				if err != nil {
+					t.Errorf("Run returned %v", err)
+				}
+			case <-time.After(15 * time.Second):
+				t.Error("Run did not return after cancel")
 			}
-		case <-time.After(10 * time.Second):
-			t.Error("Run did not return after cancel")
-		}
-	})
-	return &testServer{Server: srv, users: users, port: int(srv.Addrs().UDP.Port())}
+		})
+	}
+	t.Cleanup(stop)
+	return &testServer{Server: srv, users: users, port: int(srv.Addrs().UDP.Port()), stop: stop}
 }
 
 // newClient is a sipgo client whose sockets bind to bindIP.

@@ -126,6 +126,7 @@ func requireTokens(req *sip.Request) []string {
 // served are the methods with a handler of their own.
 var served = map[sip.RequestMethod]bool{
 	sip.INVITE: true, sip.ACK: true, sip.CANCEL: true, sip.BYE: true, sip.OPTIONS: true, sip.REGISTER: true,
+	sip.INFO: true,
 }
 
 // requestInjection finds a CR or LF in the request line or a header.
