@@ -32,6 +32,9 @@ type Config struct {
 	// the database answers (CRM.Ping). Its error should say what is not
 	// ready.
 	Ready func(context.Context) error
+	// RecordingsDir holds the voicemail recordings the API plays back;
+	// "" means none are served.
+	RecordingsDir string
 }
 
 // New returns the HTTP handler for the whole server. It panics when
@@ -72,7 +75,7 @@ func New(cfg Config) http.Handler {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelError),
 		EnableOpenMetrics: true,
 	}))
-	r.Mount("/api/v1", api.New(cfg.CRM, logger))
+	r.Mount("/api/v1", api.New(cfg.CRM, logger, api.WithRecordings(cfg.RecordingsDir)))
 	return r
 }
 

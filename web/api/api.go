@@ -23,17 +23,28 @@ const (
 
 // handler holds what every endpoint needs; its methods are the endpoints.
 type handler struct {
-	svc *crm.Service
-	log *slog.Logger
+	svc        *crm.Service
+	log        *slog.Logger
+	recordings string // directory of voicemail recordings; "" = none
 }
+
+// Option configures the API.
+type Option func(*handler)
+
+// WithRecordings serves voicemail recordings from dir (GET
+// /interactions/{id}/recording).
+func WithRecordings(dir string) Option { return func(h *handler) { h.recordings = dir } }
 
 // New returns the REST API; its routes are relative to where it is mounted
 // (/api/v1). A nil logger means slog.Default().
-func New(svc *crm.Service, logger *slog.Logger) http.Handler {
+func New(svc *crm.Service, logger *slog.Logger, opts ...Option) http.Handler {
 	if logger == nil {
 		logger = slog.Default()
 	}
 	h := &handler{svc: svc, log: logger}
+	for _, o := range opts {
+		o(h)
+	}
 	r := chi.NewRouter()
 	r.Use(noStore)
 	r.NotFound(h.notFound)
@@ -51,6 +62,7 @@ func New(svc *crm.Service, logger *slog.Logger) http.Handler {
 		h.interestRoutes(r)
 		r.Post("/interactions", h.createInteraction)
 		r.Get("/interactions/{id}", getByID(h, h.svc.Interaction))
+		r.Get("/interactions/{id}/recording", h.recording)
 		h.taskRoutes(r)
 		h.reportRoutes(r)
 		h.reassignmentRoutes(r)
