@@ -28,9 +28,11 @@ type Config struct {
 	ManagersSeeAll bool
 
 	HTTPAddr        string
-	SIPAddr         string // for the SIP edge, which is not in this version
+	SIPAddr         string // SIP over UDP (and TCP unless --sip-tcp-addr says otherwise)
 	RedisURL        string // for live state over several nodes, not in this version
 	ShutdownTimeout time.Duration
+
+	Calls CallConfig
 }
 
 // envPrefix starts the name of every environment variable callroute reads.
@@ -85,7 +87,7 @@ func (cfg *Config) serveFlags(fs *flag.FlagSet) {
 	checkedVar(fs, &cfg.HTTPAddr, "http-addr", defaultHTTPAddr,
 		"`host:port` the HTTP server (REST API, /healthz, /readyz, /metrics) listens on; port 0 picks a free port", checkHostPort)
 	checkedVar(fs, &cfg.SIPAddr, "sip-addr", defaultSIPAddr,
-		"`host:port` for SIP; not used yet: the SIP edge is not in this version", checkHostPort)
+		"`host:port` the SIP edge listens on (UDP, and TCP unless --sip-tcp-addr says otherwise); RTP binds to its host", checkHostPort)
 	fs.StringVar(&cfg.RedisURL, "redis-url", "",
 		"Redis `URL` for live state shared by several nodes; not used yet (live state is in memory; several nodes come with the SIP edge)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", defaultShutdownTimeout,
@@ -99,6 +101,7 @@ func allSettings() *flag.FlagSet {
 	cfg.storeFlags(fs)
 	cfg.serviceFlags(fs)
 	cfg.serveFlags(fs)
+	cfg.callFlags(fs)
 	return fs
 }
 

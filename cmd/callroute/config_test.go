@@ -4,8 +4,10 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 // serveConfig parses serve's settings the way serve does.
@@ -25,8 +27,21 @@ func TestConfigDefaults(t *testing.T) {
 	}
 	want := Config{DataDir: "./data", HTTPAddr: "127.0.0.1:8080", SIPAddr: "127.0.0.1:5060", Region: "RO",
 		LogLevel: slog.LevelInfo, SIPRealm: "callroute", ShutdownTimeout: defaultShutdownTimeout}
-	if *cfg != want {
+	calls := cfg.Calls
+	cfg.Calls = CallConfig{}
+	if !reflect.DeepEqual(*cfg, want) {
 		t.Errorf("defaults = %+v, want %+v", *cfg, want)
+	}
+	if calls.Trunks != "127.0.0.1/32" || calls.RTPPorts != "20000-20999" || calls.DeskStrategy != "ring-all" ||
+		calls.Routing.OwnerRingTime != 20*time.Second {
+		t.Errorf("call defaults = %+v", calls)
+	}
+	cfg.Calls = calls
+	if _, err := cfg.sipConfig(); err != nil {
+		t.Errorf("default SIP config: %v", err)
+	}
+	if _, err := cfg.routingSettings(); err != nil {
+		t.Errorf("default routing settings: %v", err)
 	}
 	if got := cfg.databaseURL(); got != filepath.Join("data", "callroute.db") {
 		t.Errorf("default database = %q, want data/callroute.db", got)

@@ -15,7 +15,9 @@ import (
 
 // dial calls a dialertest UAS in-process, as `callroute dial` would.
 
-var heardRE = regexp.MustCompile(`heard ([0-9.]+) Hz at -?[0-9.]+ dBFS`)
+// heardRE finds what was heard during the talk (the summary says
+// "talked N s, heard F Hz ..."), not the ringback before it.
+var heardRE = regexp.MustCompile(`talked [0-9.]+ s, heard ([0-9.]+) Hz at -?[0-9.]+ dBFS`)
 
 func TestDialAnswered(t *testing.T) {
 	uas := dialertest.New(t, "udp", dialertest.Behaviour{RingFor: 50 * time.Millisecond})

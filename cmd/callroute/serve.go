@@ -8,30 +8,37 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
+	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"callroute/crm/demo"
+	"callroute/sip"
 	"callroute/web"
 )
 
 var serveCommand = &command{
 	name:    "serve",
 	args:    "[--demo]",
-	summary: "run the service: the REST API, health checks and metrics",
-	about: `Runs callroute: opens the database (applying pending migrations) and serves
-the REST API under /api/v1, /healthz, /readyz and /metrics on --http-addr,
-until SIGINT or SIGTERM, then lets requests in flight finish (up to
---shutdown-timeout).
+	summary: "run the service: take calls over SIP, the REST API, health checks and metrics",
+	about: `Runs callroute: opens the database (applying pending migrations), takes
+calls on the SIP edge (--sip-addr: trunks in --trunks without
+authentication, SIP users with digest authentication; desk phones register
+there) and routes them to the caller's owner, the inbound desk, the desk
+queue or voicemail; serves the REST API under /api/v1, /healthz, /readyz
+and /metrics on --http-addr. On SIGINT or SIGTERM it stops taking calls (503
+with Retry-After), lets live calls finish (up to --drain-timeout) and
+requests in flight (up to --shutdown-timeout).
 
 With --demo, an empty database is first filled with a demo company (users,
 clients, interests in every stage, calls, tasks), and every start prints the
 demo users, a new API token for the demo head of sales and a curl to try.
 
-The SIP edge (taking calls, --sip-addr) and shared live state (--redis-url)
-are not in this version.`,
+Shared live state over several nodes (--redis-url) is not in this version.`,
 	run: runServe,
 }
 
@@ -50,6 +57,7 @@ func serveFlagSet(cfg *Config, withDemo *bool) *flag.FlagSet {
 	cfg.storeFlags(fs)
 	cfg.serviceFlags(fs)
 	cfg.serveFlags(fs)
+	cfg.callFlags(fs)
 	fs.BoolVar(withDemo, "demo", false, "fill an empty database with demo data; print the demo users, an API token and a curl to try")
 	return fs
 }
@@ -65,10 +73,9 @@ func runServe(ctx context.Context, c *cli, cmd *command, args []string) error {
 	}
 	logger := newLogger(&cfg, c.stderr)
 	if cfg.RedisURL != "" {
-		logger.Warn("--redis-url is set but not used yet: this version keeps no live state (that comes with the SIP edge)",
+		logger.Warn("--redis-url is set but not used yet: this version keeps live state in memory (one node)",
 			"redis_url", redactURL(cfg.RedisURL))
 	}
-	logger.Debug("the SIP edge is not in this version; --sip-addr is not used", "sip_addr", cfg.SIPAddr)
 
 	svc, closeStore, err := openService(ctx, &cfg, logger)
 	if err != nil {
@@ -87,7 +94,12 @@ func runServe(ctx context.Context, c *cli, cmd *command, args []string) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	handler := web.New(web.Config{CRM: svc, Registry: reg, Logger: logger, Ready: svc.Ping})
+	handler := web.New(web.Config{CRM: svc, Registry: reg, Logger: logger, Ready: svc.Ping,
+		RecordingsDir: filepath.Join(cfg.DataDir, recordingsDir)})
+	calls, err := newCalls(&cfg, svc, reg, logger)
+	if err != nil {
+		return fmt.Errorf("calls: %w", err)
+	}
 
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -108,10 +120,24 @@ func runServe(ctx context.Context, c *cli, cmd *command, args []string) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
+	sipErr := make(chan error, 1)
+	go func() {
+		sipErr <- calls.run(ctx, func(a sip.Addrs) {
+			fmt.Fprintf(c.stdout, "callroute takes calls at sip:%s (UDP %s, TCP %s)\n",
+				net.JoinHostPort(a.AnnounceHost, strconv.Itoa(a.AnnouncePort)), addrOrOff(a.UDP), addrOrOff(a.TCP))
+		})
+	}()
 	select {
 	case err := <-errc:
 		return fmt.Errorf("HTTP server: %w", err)
+	case err := <-sipErr:
+		return fmt.Errorf("SIP edge: %w", err)
 	case <-ctx.Done():
+	}
+	// Calls drain first (they may take minutes); the API keeps answering
+	// meanwhile.
+	if err := <-sipErr; err != nil {
+		logger.Error("SIP edge", "err", err)
 	}
 	logger.Info("shutting down: waiting for requests in flight", "timeout", cfg.ShutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
@@ -124,6 +150,13 @@ func runServe(ctx context.Context, c *cli, cmd *command, args []string) error {
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+func addrOrOff(a netip.AddrPort) string {
+	if !a.IsValid() {
+		return "off"
+	}
+	return a.String()
 }
 
 // displayURL is the URL to print for the bound address (not the configured

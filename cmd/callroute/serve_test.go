@@ -92,6 +92,7 @@ func TestServeDemo(t *testing.T) {
 	env := map[string]string{
 		"CALLROUTE_DATA_DIR":  filepath.Join(t.TempDir(), "data"),
 		"CALLROUTE_HTTP_ADDR": "127.0.0.1:0", // serve prints the port it got
+		"CALLROUTE_SIP_ADDR":  "127.0.0.1:0",
 		"CALLROUTE_LOG_LEVEL": "warn",
 	}
 	srv := startServe(t, env, "--demo")
@@ -154,6 +155,7 @@ func TestServeEmpty(t *testing.T) {
 	env := map[string]string{
 		"CALLROUTE_DATA_DIR":  filepath.Join(t.TempDir(), "data"),
 		"CALLROUTE_REDIS_URL": "redis://127.0.0.1:6379",
+		"CALLROUTE_SIP_ADDR":  "127.0.0.1:0",
 	}
 	srv := startServe(t, env, "--http-addr", "127.0.0.1:0")
 	m := srv.waitFor(t, regexp.MustCompile(`listening on (http://\S+)\n(?s:.*)callroute user token you@example.com`))
