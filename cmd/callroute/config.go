@@ -89,7 +89,7 @@ func (cfg *Config) serveFlags(fs *flag.FlagSet) {
 	checkedVar(fs, &cfg.SIPAddr, "sip-addr", defaultSIPAddr,
 		"`host:port` the SIP edge listens on (UDP, and TCP unless --sip-tcp-addr says otherwise); RTP binds to its host", checkHostPort)
 	fs.StringVar(&cfg.RedisURL, "redis-url", "",
-		"Redis `URL` for live state shared by several nodes; not used yet (live state is in memory; several nodes come with the SIP edge)")
+		"Redis `URL` for live state shared by several nodes; not used yet (this version keeps live state in memory: one node)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", defaultShutdownTimeout,
 		"how long a stopping server waits for requests in flight (`duration`)")
 }

@@ -172,8 +172,9 @@ func (c *cli) printHelp(w io.Writer) {
 	fmt.Fprint(w, `callroute answers a B2B company's phone: every inbound call reaches the person
 who owns the relationship, and no caller is left unrecorded.
 
-This version has the client base and its REST API. The SIP edge (taking calls)
-and the browser softphone are not built yet.
+This version takes calls over SIP (trunks, PBXs, desk phones), routes them to
+the caller's owner, the inbound desk, the desk queue or voicemail, and keeps
+the client base with its REST API. The browser softphone is not built yet.
 
 Usage: callroute <command> [flags] [arguments]
 
