@@ -205,7 +205,7 @@ func (cr *callRun) connect(ctx context.Context, a *answer) {
 		cctx, cancel := cleanupContext(ctx)
 		defer cancel()
 		_ = a.leg.Hangup(cctx, HangupNormal)
-		if _, err := cr.r.state.EndCall(cctx, a.userID, cr.c.ID); err != nil {
+		if _, err := cr.r.state.EndCall(cctx, a.userID, cr.c.ID, cr.s.WrapUpTime); err != nil {
 			cr.log.Error("freeing the agent failed", "user_id", a.userID, "err", err)
 		}
 	}()

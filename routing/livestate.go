@@ -51,10 +51,14 @@ type Agent struct {
 	IdleSince time.Time `json:"idle_since"`
 	// RingOuts counts offered calls that rang out in a row.
 	RingOuts int `json:"ring_outs,omitempty"`
+	// WrapUpUntil is when the wrap-up after the agent's last call ends;
+	// WrapUp is true while it has not (as of the read).
+	WrapUpUntil time.Time `json:"wrap_up_until,omitzero"`
+	WrapUp      bool      `json:"wrap_up,omitempty"`
 }
 
 // Free reports whether the agent may be offered a call now.
-func (a Agent) Free() bool { return a.Presence == Available && a.CallID == "" }
+func (a Agent) Free() bool { return a.Presence == Available && a.CallID == "" && !a.WrapUp }
 
 // OfferEnd says how an offer ended, for [LiveState.EndOffer].
 type OfferEnd struct {
@@ -113,8 +117,11 @@ type LiveState interface {
 	// them Away at e.MaxRingOuts); anything else frees them. It does
 	// nothing when the agent is not offered that call.
 	EndOffer(ctx context.Context, e OfferEnd) (Agent, error)
-	// EndCall frees an agent who was on callID and starts their idle time.
-	EndCall(ctx context.Context, userID int64, callID string) (Agent, error)
+	// EndCall frees an agent who was on callID and starts their idle time;
+	// with wrapUp > 0 they are not offered calls for that long (wrap-up).
+	EndCall(ctx context.Context, userID int64, callID string, wrapUp time.Duration) (Agent, error)
+	// EndWrapUp ends the agent's wrap-up now (they are ready).
+	EndWrapUp(ctx context.Context, userID int64) (Agent, error)
 
 	// QueueJoin puts a call at the back of the desk queue (once).
 	QueueJoin(ctx context.Context, e QueueEntry) (QueueSpot, error)

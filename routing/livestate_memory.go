@@ -28,6 +28,7 @@ type memAgent struct {
 	offered   bool
 	idleSince time.Time
 	ringOuts  int
+	wrapUntil time.Time
 }
 
 // NewMemoryState returns an empty live state; now is its clock (nil:
@@ -51,9 +52,10 @@ func (m *MemoryState) agent(userID int64) *memAgent {
 	return a
 }
 
-func (a *memAgent) view(userID int64) Agent {
+func (a *memAgent) view(userID int64, now time.Time) Agent {
 	v := Agent{UserID: userID, Chosen: a.chosen, AutoAway: a.autoAway, CallID: a.callID,
-		Offered: a.offered, IdleSince: a.idleSince, RingOuts: a.ringOuts}
+		Offered: a.offered, IdleSince: a.idleSince, RingOuts: a.ringOuts,
+		WrapUpUntil: a.wrapUntil, WrapUp: now.Before(a.wrapUntil)}
 	for _, n := range a.devices {
 		v.Devices += n
 	}
@@ -87,7 +89,7 @@ func (m *MemoryState) SetPresence(_ context.Context, userID int64, p Presence) (
 		a.ringOuts = 0
 	}
 	m.changed()
-	return a.view(userID), nil
+	return a.view(userID, m.now()), nil
 }
 
 // SetDevices implements [LiveState].
@@ -104,7 +106,7 @@ func (m *MemoryState) SetDevices(_ context.Context, userID int64, source string,
 		a.devices[source] = n
 	}
 	m.changed()
-	return a.view(userID), nil
+	return a.view(userID, m.now()), nil
 }
 
 // Agent implements [LiveState].
@@ -112,7 +114,7 @@ func (m *MemoryState) Agent(_ context.Context, userID int64) (Agent, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if a := m.agents[userID]; a != nil {
-		return a.view(userID), nil
+		return a.view(userID, m.now()), nil
 	}
 	return Agent{UserID: userID, Presence: Offline, Chosen: Available}, nil
 }
@@ -130,7 +132,7 @@ func (m *MemoryState) Agents(_ context.Context, ids []int64) ([]Agent, error) {
 	out := make([]Agent, 0, len(ids))
 	for _, id := range ids {
 		if a := m.agents[id]; a != nil {
-			out = append(out, a.view(id))
+			out = append(out, a.view(id, m.now()))
 		} else {
 			out = append(out, Agent{UserID: id, Presence: Offline, Chosen: Available})
 		}
@@ -146,12 +148,12 @@ func (m *MemoryState) TryOffer(_ context.Context, userID int64, callID string) (
 	if a == nil {
 		return Agent{UserID: userID, Presence: Offline, Chosen: Available}, false, nil
 	}
-	if v := a.view(userID); !v.Free() {
+	if v := a.view(userID, m.now()); !v.Free() {
 		return v, false, nil
 	}
 	a.callID, a.offered = callID, true
 	m.changed()
-	return a.view(userID), true, nil
+	return a.view(userID, m.now()), true, nil
 }
 
 // EndOffer implements [LiveState].
@@ -176,23 +178,44 @@ func (m *MemoryState) EndOffer(_ context.Context, e OfferEnd) (Agent, error) {
 		a.callID = ""
 	}
 	m.changed()
-	return a.view(e.UserID), nil
+	return a.view(e.UserID, m.now()), nil
 }
 
 func (m *MemoryState) viewLocked(userID int64) Agent {
 	if a := m.agents[userID]; a != nil {
-		return a.view(userID)
+		return a.view(userID, m.now())
 	}
 	return Agent{UserID: userID, Presence: Offline, Chosen: Available}
 }
 
 // EndCall implements [LiveState].
-func (m *MemoryState) EndCall(_ context.Context, userID int64, callID string) (Agent, error) {
+func (m *MemoryState) EndCall(_ context.Context, userID int64, callID string, wrapUp time.Duration) (Agent, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	a := m.agents[userID]
 	if a != nil && a.callID == callID && !a.offered {
-		a.callID, a.idleSince = "", m.now()
+		now := m.now()
+		a.callID, a.idleSince = "", now
+		if wrapUp > 0 {
+			a.wrapUntil = now.Add(wrapUp)
+			// Waiting calls poll too; the notice only saves them the wait.
+			time.AfterFunc(wrapUp, func() {
+				m.mu.Lock()
+				m.changed()
+				m.mu.Unlock()
+			})
+		}
+		m.changed()
+	}
+	return m.viewLocked(userID), nil
+}
+
+// EndWrapUp implements [LiveState].
+func (m *MemoryState) EndWrapUp(_ context.Context, userID int64) (Agent, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if a := m.agents[userID]; a != nil && !a.wrapUntil.IsZero() {
+		a.wrapUntil = time.Time{}
 		m.changed()
 	}
 	return m.viewLocked(userID), nil

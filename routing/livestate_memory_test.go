@@ -42,10 +42,10 @@ func TestOfferLifecycle(t *testing.T) {
 	if _, ok, _ := m.TryOffer(ctx, 1, "b"); ok {
 		t.Fatal("offered an agent on a call")
 	}
-	if a, _ := m.EndCall(ctx, 1, "other"); a.CallID != "a" {
+	if a, _ := m.EndCall(ctx, 1, "other", 0); a.CallID != "a" {
 		t.Fatal("EndCall of another call freed the agent")
 	}
-	if a, _ := m.EndCall(ctx, 1, "a"); !a.Free() {
+	if a, _ := m.EndCall(ctx, 1, "a", 0); !a.Free() {
 		t.Fatalf("after EndCall: %+v", a)
 	}
 }
@@ -64,7 +64,7 @@ func TestRingOutsSetAwayAndAnswerResets(t *testing.T) {
 	ring("1", OutcomeNoAnswer)
 	ring("2", OutcomeNoAnswer)
 	ring("3", OutcomeAnswered)
-	m.EndCall(ctx, 1, "3")
+	m.EndCall(ctx, 1, "3", 0)
 	ring("4", OutcomeNoAnswer)
 	ring("5", OutcomeDeclined) // neither counts nor resets
 	if a := ring("6", OutcomeNoAnswer); a.RingOuts != 2 || a.Presence != Available {

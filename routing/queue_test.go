@@ -37,7 +37,7 @@ func TestQueuedCallerIsOfferedToAnAgentWhoBecomesFree(t *testing.T) {
 		t.Fatalf("queue = %+v", q)
 	}
 
-	if _, err := e.state.EndCall(context.Background(), 20, "earlier"); err != nil {
+	if _, err := e.state.EndCall(context.Background(), 20, "earlier", 0); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the bridge", func() bool { return caller.has("bridge:") })
@@ -69,7 +69,7 @@ func TestQueueIsFirstInFirstOffered(t *testing.T) {
 	second, done2 := e.call("second", "+4933200")
 	waitFor(t, "the second call queued", func() bool { return second.has("play:position:2") })
 
-	if _, err := e.state.EndCall(context.Background(), 20, "earlier"); err != nil {
+	if _, err := e.state.EndCall(context.Background(), 20, "earlier", 0); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the first call bridged", func() bool { return first.has("bridge:") })

@@ -105,7 +105,7 @@ func refusal(a Agent) StepOutcome {
 	switch {
 	case a.Presence == Offline:
 		return OutcomeOffline
-	case a.CallID != "":
+	case a.CallID != "", a.WrapUp:
 		return OutcomeBusy
 	default:
 		return OutcomeAway
@@ -208,7 +208,7 @@ func (rd *round) discard(ctx context.Context, res ringResult) {
 	}
 	rd.cr.log.Info("answered too late, hanging up", "user_id", res.userID)
 	_ = res.leg.Hangup(ctx, HangupAnsweredElsewhere)
-	if _, err := rd.cr.r.state.EndCall(ctx, res.userID, rd.cr.c.ID); err != nil {
+	if _, err := rd.cr.r.state.EndCall(ctx, res.userID, rd.cr.c.ID, 0); err != nil {
 		rd.cr.log.Error("freeing the agent failed", "user_id", res.userID, "err", err)
 	}
 }

@@ -140,6 +140,16 @@ func (r *Router) SetPresence(ctx context.Context, userID int64, p Presence) (Age
 	return a, err
 }
 
+// EndWrapUp ends an agent's wrap-up after a call: they are ready for the
+// next one.
+func (r *Router) EndWrapUp(ctx context.Context, userID int64) (Agent, error) {
+	a, err := r.state.EndWrapUp(ctx, userID)
+	if err == nil {
+		r.hub.Publish(Event{Kind: EventPresence, At: r.now(), UserID: userID, Presence: a.Presence})
+	}
+	return a, err
+}
+
 // SetDevices records how many devices an agent has online from one source
 // ("sip" from the registrar, "web" from the softphone's WebSocket).
 func (r *Router) SetDevices(ctx context.Context, userID int64, source string, n int) (Agent, error) {

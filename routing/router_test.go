@@ -339,3 +339,43 @@ func TestAHangingRingerCannotHoldTheCall(t *testing.T) {
 		t.Fatalf("steps = %v", got)
 	}
 }
+
+// TestWrapUpKeepsTheAgentFromTheNextCall: after an answered call the agent
+// is in wrap-up for WrapUpTime: a second call finds them not free and goes
+// on to the desk; once they say they are ready (EndWrapUp), or the time is
+// over, they are offered calls again.
+func TestWrapUpKeepsTheAgentFromTheNextCall(t *testing.T) {
+	e := newEnv(t, envOption{settings: func(s *Settings) {
+		s.WrapUpTime = time.Hour
+		s.QueueTimeout = 200 * time.Millisecond
+	}})
+	e.known("+4930111", 501, 10)
+	e.online(10)
+	e.ringer.set(10, answerAfter(0))
+
+	caller, done := e.call("c1", "+4930111")
+	waitFor(t, "the bridge", func() bool { return caller.has("bridge:") })
+	e.ringer.leg("c1", 10).bye()
+	e.result(done)
+	if a := e.agent(10); !a.WrapUp || a.Free() || a.CallID != "" {
+		t.Fatalf("after the call the owner is %+v, want in wrap-up, not free", a)
+	}
+
+	_, done = e.call("c2", "+4930111")
+	if got := steps(e.result(done)); len(got) == 0 || got[0] != "owner/10/busy" {
+		t.Fatalf("steps = %v, want the owner skipped as busy during the wrap-up", got)
+	}
+
+	if _, err := e.r.EndWrapUp(e.ctx, 10); err != nil {
+		t.Fatal(err)
+	}
+	if a := e.agent(10); a.WrapUp || !a.Free() {
+		t.Fatalf("after EndWrapUp the owner is %+v, want free", a)
+	}
+	caller, done = e.call("c3", "+4930111")
+	waitFor(t, "the bridge of the third call", func() bool { return caller.has("bridge:") })
+	e.ringer.leg("c3", 10).bye()
+	if res := e.result(done); res.AnsweredBy != 10 {
+		t.Fatalf("third call = %+v, want answered by the owner", res)
+	}
+}

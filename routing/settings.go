@@ -76,6 +76,10 @@ type Settings struct {
 	LookupTimeout time.Duration
 	// WriteTimeout bounds one attempt to write a call's interaction.
 	WriteTimeout time.Duration
+	// WrapUpTime is how long an agent is left alone after an answered call
+	// ends, to finish the call's notes, before they are offered the next
+	// one; they may end it sooner ([Router.EndWrapUp]). 0: no wrap-up.
+	WrapUpTime time.Duration
 }
 
 // DefaultSettings are the rules of a fresh install.
@@ -93,6 +97,7 @@ func DefaultSettings() Settings {
 		VoicemailMax:      2 * time.Minute,
 		LookupTimeout:     time.Second,
 		WriteTimeout:      3 * time.Second,
+		WrapUpTime:        10 * time.Second,
 	}
 }
 
@@ -113,6 +118,7 @@ func (s Settings) Validate() error {
 		{"VoicemailMax", s.VoicemailMax, time.Millisecond, time.Hour},
 		{"LookupTimeout", s.LookupTimeout, time.Millisecond, time.Minute},
 		{"WriteTimeout", s.WriteTimeout, time.Millisecond, 10 * time.Minute},
+		{"WrapUpTime", s.WrapUpTime, 0, time.Hour},
 	}
 	for _, d := range durations {
 		if d.d < d.min || d.d > d.max {

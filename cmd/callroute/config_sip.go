@@ -85,6 +85,8 @@ func (cfg *Config) callFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&r.QueueTimeout, "queue-timeout", r.QueueTimeout, "how long a caller waits for the desk before voicemail (`duration`)")
 	fs.DurationVar(&r.PositionInterval, "position-interval", r.PositionInterval, "how often a queued caller hears their position (`duration`)")
 	fs.IntVar(&r.MaxRingOuts, "max-ring-outs", r.MaxRingOuts, "set an agent away after this many unanswered offers in a row (0: never)")
+	fs.DurationVar(&r.WrapUpTime, "wrap-up-time", r.WrapUpTime,
+		"after an answered call, how long an agent is not offered the next one while finishing the call's notes (`duration`; 0: none)")
 	fs.BoolVar(&r.VoicemailEnabled, "voicemail", r.VoicemailEnabled, "let callers leave a message when nobody answers or the office is closed")
 	fs.DurationVar(&r.VoicemailMax, "voicemail-max", r.VoicemailMax, "the longest voicemail message (`duration`)")
 	fs.StringVar(&cc.BusinessHrs, "business-hours", "",
