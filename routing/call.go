@@ -3,6 +3,8 @@ package routing
 import (
 	"context"
 	"time"
+
+	"callroute/media"
 )
 
 // Call is one inbound call as the SIP edge hands it to [Router.Handle].
@@ -67,6 +69,14 @@ type AgentLeg interface {
 	Hangup(ctx context.Context, reason HangupReason) error
 	// Done is closed when the agent's side has ended.
 	Done() <-chan struct{}
+}
+
+// MediaAgentLeg is an agent leg that carries its media itself (a browser's
+// WebRTC leg): the caller's leg bridges its RTP with Media() whatever edge
+// the leg comes from.
+type MediaAgentLeg interface {
+	AgentLeg
+	Media() media.Leg
 }
 
 // HangupReason says why routing ends a leg; the edge maps it to a SIP

@@ -66,16 +66,17 @@ func (cr *callRun) run(parent context.Context) {
 		cr.voicemail(ctx, StageClosed)
 		return
 	}
-	if a := cr.owner(ctx); a != nil {
-		cr.connect(ctx, a)
-		return
+	a := cr.owner(ctx)
+	if a == nil && ctx.Err() == nil {
+		a = cr.desk(ctx)
 	}
-	if ctx.Err() != nil {
-		return
-	}
-	if a := cr.desk(ctx); a != nil {
-		cr.connect(ctx, a)
-		return
+	// An agent who transfers the call hands it on to the next answer.
+	for a != nil {
+		to := cr.connect(ctx, a)
+		if to == nil {
+			return
+		}
+		a = cr.transferTo(ctx, a.userID, *to)
 	}
 	if ctx.Err() != nil {
 		return
@@ -146,10 +147,16 @@ func (cr *callRun) owner(ctx context.Context) *answer {
 		stage = StageDelegate
 	}
 	cr.res.UserID = info.Target.ID
+	return cr.ringOne(ctx, stage, info.Target.ID, cr.s.OwnerRingTime)
+}
+
+// ringOne rings one agent for the stage and returns their answer, or nil
+// when they could not be offered the call or did not take it.
+func (cr *callRun) ringOne(ctx context.Context, stage Stage, userID int64, timeout time.Duration) *answer {
 	cr.r.track(cr.c.ID, func(l *LiveCall) { l.Stage = stage })
-	rd := cr.newRound(ctx, stage, cr.s.OwnerRingTime)
+	rd := cr.newRound(ctx, stage, timeout)
 	defer rd.close()
-	if !rd.start(info.Target.ID) {
+	if !rd.start(userID) {
 		return nil
 	}
 	for rd.inflight() > 0 {
@@ -199,8 +206,9 @@ func (cr *callRun) answerCaller(ctx context.Context) bool {
 }
 
 // connect answers the caller if needed and bridges them with the agent
-// until either side hangs up.
-func (cr *callRun) connect(ctx context.Context, a *answer) {
+// until either side hangs up, or the agent transfers the call: then it
+// returns where to.
+func (cr *callRun) connect(ctx context.Context, a *answer) *TransferTarget {
 	defer func() {
 		cctx, cancel := cleanupContext(ctx)
 		defer cancel()
@@ -210,18 +218,20 @@ func (cr *callRun) connect(ctx context.Context, a *answer) {
 		}
 	}()
 	if !cr.answerCaller(ctx) {
-		return
+		return nil
+	}
+	if cr.res.AnsweredBy == 0 {
+		cr.res.RingTime = a.at.Sub(cr.start)
 	}
 	cr.res.AnsweredBy, cr.res.UserID = a.userID, a.userID
-	cr.res.RingTime = a.at.Sub(cr.start)
-	cr.r.metrics.Answered(a.stage, cr.res.RingTime)
-	cr.r.track(cr.c.ID, func(l *LiveCall) { l.AgentID = a.userID })
+	cr.r.metrics.Answered(a.stage, a.at.Sub(cr.start))
 	cr.r.hub.Publish(Event{Kind: EventAnswered, At: cr.r.now(), CallID: cr.c.ID, UserID: a.userID,
-		CallerNumber: cr.res.CallerE164, Stage: a.stage})
+		CallerNumber: cr.res.CallerE164, Caller: cr.res.Caller, Stage: a.stage, Device: a.leg.Device()})
 	cr.log.Info("bridging", "user_id", a.userID, "stage", a.stage, "device", a.leg.Device())
-	start := time.Now()
-	err := cr.c.Leg.Bridge(ctx, a.leg)
-	cr.res.TalkTime = time.Since(start)
+	to, err := cr.bridgeUntilTransfer(ctx, a)
+	if to != nil {
+		return to
+	}
 	switch {
 	case isDone(cr.c.Leg.Done()):
 		cr.res.EndedBy = EndedByCaller
@@ -234,6 +244,7 @@ func (cr *callRun) connect(ctx context.Context, a *answer) {
 			cr.log.Error("bridge failed", "err", err)
 		}
 	}
+	return nil
 }
 
 // finish hangs the caller up and settles the result.

@@ -52,6 +52,10 @@ func (cr *callRun) desk(ctx context.Context) *answer {
 			_ = r.state.QueueSetOffering(context.WithoutCancel(ctx), cr.c.ID, false)
 		}
 	}
+	if cr.answered {
+		// A transferred call: the caller hears music while the desk rings.
+		music = cr.startQueueMedia(ctx)
+	}
 	queueStep := func(o StepOutcome) {
 		closeRound()
 		music.stop()
@@ -75,7 +79,9 @@ func (cr *callRun) desk(ctx context.Context) *answer {
 			queuedAt, queueAt = time.Now(), r.now()
 			cr.r.track(cr.c.ID, func(l *LiveCall) { l.Stage = StageQueue })
 			cr.log.Info("caller waits in the desk queue", "waited", time.Since(deskStart).Round(time.Millisecond))
-			music = cr.startQueueMedia(ctx)
+			if music == nil {
+				music = cr.startQueueMedia(ctx)
+			}
 			music.announce(cr.position(ctx))
 			t := time.NewTicker(s.PositionInterval)
 			defer t.Stop()

@@ -39,6 +39,8 @@ type Event struct {
 	CallerNumber string          `json:"caller_number,omitempty"`
 	Caller       *crm.CallerInfo `json:"caller,omitempty"`
 	Stage        Stage           `json:"stage,omitempty"`
+	// Device is the device that answered (EventAnswered).
+	Device string `json:"device,omitempty"`
 	Outcome      string          `json:"outcome,omitempty"`
 	Presence     Presence        `json:"presence,omitempty"`
 	QueueLength  int             `json:"queue_length,omitempty"`

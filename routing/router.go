@@ -167,8 +167,15 @@ type LiveCall struct {
 	Caller  string    `json:"caller"`
 	Arrived time.Time `json:"arrived"`
 	Stage   Stage     `json:"stage,omitempty"`
-	// AgentID is who answered (0 while nobody has).
+	// AgentID is who is talking to the caller (0 while nobody is).
 	AgentID int64 `json:"agent_id,omitempty"`
+	// Answerers are everyone who answered the call so far, in order (more
+	// than one after a transfer).
+	Answerers []int64 `json:"answerers,omitempty"`
+
+	// transfer takes the answering agent's transfer request; nil when the
+	// call cannot be transferred now.
+	transfer chan TransferTarget
 }
 
 // Calls lists the calls in progress on this node, oldest first.
@@ -176,13 +183,28 @@ func (r *Router) Calls() []LiveCall {
 	r.mu.Lock()
 	out := make([]LiveCall, 0, len(r.calls))
 	for _, c := range r.calls {
-		out = append(out, *c)
+		lc := *c
+		lc.Answerers, lc.transfer = slices.Clone(c.Answerers), nil
+		out = append(out, lc)
 	}
 	r.mu.Unlock()
 	slices.SortFunc(out, func(a, b LiveCall) int {
 		return cmp.Or(a.Arrived.Compare(b.Arrived), strings.Compare(a.CallID, b.CallID))
 	})
 	return out
+}
+
+// Call returns the call callID if it is in progress on this node.
+func (r *Router) Call(callID string) (LiveCall, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	c := r.calls[callID]
+	if c == nil {
+		return LiveCall{}, false
+	}
+	lc := *c
+	lc.Answerers, lc.transfer = slices.Clone(c.Answerers), nil
+	return lc, true
 }
 
 // track updates the registry entry of a call.
