@@ -40,10 +40,10 @@ type Event struct {
 	Caller       *crm.CallerInfo `json:"caller,omitempty"`
 	Stage        Stage           `json:"stage,omitempty"`
 	// Device is the device that answered (EventAnswered).
-	Device string `json:"device,omitempty"`
-	Outcome      string          `json:"outcome,omitempty"`
-	Presence     Presence        `json:"presence,omitempty"`
-	QueueLength  int             `json:"queue_length,omitempty"`
+	Device      string   `json:"device,omitempty"`
+	Outcome     string   `json:"outcome,omitempty"`
+	Presence    Presence `json:"presence,omitempty"`
+	QueueLength int      `json:"queue_length,omitempty"`
 }
 
 // Hub passes events to subscribers in memory. Publish never blocks: a
