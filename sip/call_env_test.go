@@ -83,6 +83,9 @@ type envOpts struct {
 	media    func(*MediaConfig)
 	config   func(*Config)
 	call     func(*CallConfig)
+	// ringer, when set, wraps the SIP ringer (another edge's ringer beside
+	// it, say).
+	ringer func(routing.Ringer) routing.Ringer
 }
 
 // portBlock gives each environment its own RTP port range.
@@ -123,7 +126,12 @@ func newCallEnv(t *testing.T, o envOpts) *callEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var rg routing.Ringer = ringer
+	if o.ringer != nil {
+		rg = o.ringer(ringer)
+	}
 	s := routing.DefaultSettings()
+	s.WrapUpTime = 0
 	s.OwnerRingTime = 1500 * time.Millisecond
 	s.DeskRingTime = 2 * time.Second
 	s.DeskAgents = []int64{deskID}
@@ -135,7 +143,7 @@ func newCallEnv(t *testing.T, o envOpts) *callEnv {
 	if o.settings != nil {
 		o.settings(&s)
 	}
-	r, err := routing.New(routing.Deps{Lookup: e.lookup, Recorder: e.rec, Ringer: ringer,
+	r, err := routing.New(routing.Deps{Lookup: e.lookup, Recorder: e.rec, Ringer: rg,
 		State: routing.NewMemoryState(nil)}, s, routing.WithLogger(log))
 	if err != nil {
 		t.Fatal(err)

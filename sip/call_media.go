@@ -240,10 +240,47 @@ func recordingName(callID string, at time.Time) string {
 // session and the phone's (media.NewBridge) until either side ends (BYE,
 // media timeout) or ctx is done. Routing hangs both legs up afterwards.
 func (l *callerLeg) Bridge(ctx context.Context, agent routing.AgentLeg) error {
-	a, ok := agent.(*agentLeg)
-	if !ok {
-		return fmt.Errorf("sip: cannot bridge the caller with a %T", agent)
+	switch a := agent.(type) {
+	case *agentLeg:
+		return l.bridgePhone(ctx, a)
+	case routing.MediaAgentLeg:
+		return l.bridgeMedia(ctx, a)
 	}
+	return fmt.Errorf("sip: cannot bridge the caller with a %T", agent)
+}
+
+// bridgeMedia bridges the caller with an agent leg that carries its own
+// media (the browser's WebRTC leg): RTP passes through, hold is the other
+// edge's business.
+func (l *callerLeg) bridgeMedia(ctx context.Context, a routing.MediaAgentLeg) error {
+	bctx, release := l.source.acquire(ctx)
+	defer release()
+	br := media.NewBridge(bctx, l.dm.sess, a.Media(), media.WithBridgeLogger(l.log),
+		media.WithDTMF(func(from media.Side, key rune) { l.log.Info("sip: DTMF", "from", from.String(), "key", string(key)) }))
+	l.log.Info("sip: bridged", "device", a.Device(), "caller_codec", l.dm.codec().String(),
+		"agent_codec", a.Media().Codec().String())
+	select {
+	case <-br.Done():
+	case <-l.done:
+	case <-a.Done():
+	case <-bctx.Done():
+	}
+	br.Stop()
+	fwdA, _ := br.Packets(media.SideA)
+	fwdB, _ := br.Packets(media.SideB)
+	l.log.Info("sip: bridge ended", "caller_to_agent", fwdA, "agent_to_caller", fwdB)
+	switch {
+	case l.ended(), isClosed(a.Done()):
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
+	}
+	return br.Err()
+}
+
+// bridgePhone bridges the caller with a SIP phone, and passes hold and
+// resume between the two dialogs.
+func (l *callerLeg) bridgePhone(ctx context.Context, a *agentLeg) error {
 	bctx, release := l.source.acquire(ctx)
 	defer release()
 	l.setPeer(a)
