@@ -60,9 +60,18 @@ type Interaction struct {
 	Subject string          `json:"subject,omitempty"`
 	Notes   string          `json:"notes,omitempty"`
 	// Recording is a reference to a stored voicemail or recording.
-	Recording string    `json:"recording,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	CreatedBy int64     `json:"created_by,omitempty"`
+	Recording string `json:"recording,omitempty"`
+	// RecordedAt is when routing's record of the call was written; nil
+	// while only people have written the call (a capture or a wrap-up
+	// saved during the call, before routing writes it at hang-up).
+	RecordedAt *time.Time `json:"recorded_at,omitempty"`
+	// The wrap-up: how the answerer sums the call up (Notes holds their
+	// note), when and who.
+	WrapUpOutcome WrapUpOutcome `json:"wrap_up_outcome,omitempty"`
+	WrappedUpAt   *time.Time    `json:"wrapped_up_at,omitempty"`
+	WrappedUpBy   int64         `json:"wrapped_up_by,omitempty"`
+	CreatedAt     time.Time     `json:"created_at"`
+	CreatedBy     int64         `json:"created_by,omitempty"`
 }
 
 // TaskKind is what a task asks for.

@@ -209,6 +209,16 @@ func (s *Service) Interaction(ctx context.Context, a Actor, id int64) (*Interact
 	if err != nil {
 		return nil, err
 	}
+	if err := s.mayViewInteraction(ctx, a, it); err != nil {
+		return nil, err
+	}
+	return it, nil
+}
+
+// mayViewInteraction: an interaction is seen by who may see its contact,
+// else its company.
+func (s *Service) mayViewInteraction(ctx context.Context, a Actor, it *Interaction) error {
+	var err error
 	switch {
 	case it.ContactID != 0:
 		_, err = s.Contact(ctx, a, it.ContactID)
@@ -218,10 +228,7 @@ func (s *Service) Interaction(ctx context.Context, a Actor, id int64) (*Interact
 		// A call from an unknown number belongs to the desk and whoever took it.
 		err = errNotYours
 	}
-	if err != nil {
-		return nil, err
-	}
-	return it, nil
+	return err
 }
 
 // CompleteTask marks a task done.
