@@ -556,7 +556,7 @@ func TestWrapUp(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if wr.Call.ID != res.Call.ID || wr.Call.Notes != "Wants a demo next week" || wr.Call.WrapUpOutcome != crm.WrapCallBack ||
+		if wr.Call.ID != res.Call.ID || wr.Call.WrapUpNote != "Wants a demo next week" || wr.Call.WrapUpOutcome != crm.WrapCallBack ||
 			wr.Call.WrappedUpBy != e.agent.ID || wr.Call.WrappedUpAt == nil {
 			t.Errorf("wrapped-up call %+v", wr.Call)
 		}
@@ -571,7 +571,7 @@ func TestWrapUp(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if wr2.Task.ID != wr.Task.ID || !wr2.Task.Due.Equal(later) || wr2.Call.Notes != "Demo on Tuesday" {
+		if wr2.Task.ID != wr.Task.ID || !wr2.Task.Due.Equal(later) || wr2.Call.WrapUpNote != "Demo on Tuesday" {
 			t.Errorf("second wrap-up: task %+v call %+v", wr2.Task, wr2.Call)
 		}
 		tasks, _ := e.svc.Tasks(e.ctx, crm.System, crm.TaskFilter{ContactID: res.Contact.ID})
@@ -580,7 +580,7 @@ func TestWrapUp(t *testing.T) {
 		}
 		// Routing's record at hang-up keeps the wrap-up.
 		got, _ := e.record(routed(id, "+40722481305", e.agent.ID, time.Now().Add(-2*time.Minute)))
-		if got.Notes != "Demo on Tuesday" || got.WrapUpOutcome != crm.WrapInterested || got.TalkSeconds != 95 {
+		if got.WrapUpNote != "Demo on Tuesday" || got.WrapUpOutcome != crm.WrapInterested || got.TalkSeconds != 95 {
 			t.Errorf("after the record: %+v", got)
 		}
 		if acts := e.changes(crm.EntityInteraction, got.ID); !slices.Equal(acts, []string{"capture", "wrap_up", "wrap_up", "record"}) {
@@ -595,9 +595,14 @@ func TestWrapUp(t *testing.T) {
 			t.Fatalf("wrap-up first: %+v %v", wr3, err)
 		}
 		r := routed(id2, "+40744999888", e.agent.ID, time.Now().Add(-time.Minute))
-		r.ContactID = res.Contact.ID
+		r.ContactID, r.Notes = res.Contact.ID, "Left a message first"
 		if got, _ := e.record(r); got.ID != wr3.Call.ID || got.ContactID != res.Contact.ID || got.WrapUpOutcome != crm.WrapWrongNumber {
 			t.Errorf("record after a wrap-up: %+v", got)
+		}
+		// A wrap-up never overwrites the call's notes.
+		wr4, err := e.svc.WrapUpCall(e.ctx, as(e.head), id2, crm.WrapUp{Outcome: crm.WrapInfoGiven, Note: "Was for Nova after all"})
+		if err != nil || wr4.Call.Notes != "Left a message first" || wr4.Call.WrapUpNote != "Was for Nova after all" || wr4.Call.WrappedUpBy != e.head.ID {
+			t.Errorf("a wrap-up on a call with notes: %+v %v", wr4, err)
 		}
 	})
 }

@@ -14,7 +14,7 @@ package crm
 //     not in yet).
 //   - A capture sets the row's links (contact, company, interest): people
 //     choose them, whatever routing guessed from the caller's number.
-//   - A wrap-up sets the notes and the wrap-up outcome, time and user.
+//   - A wrap-up sets the wrap-up outcome, note, time and user.
 //   - Routing's record (AddInteraction with a CallID) is one INSERT ... ON
 //     CONFLICT (call_id) DO UPDATE. On a row people started (RecordedAt
 //     nil) it brings routing's fields: at, user_id, caller, outcome,
@@ -51,7 +51,7 @@ type CaptureWrite struct {
 }
 
 // WrapUpWrite is what WrapUpCall writes, in one transaction: the wrap-up
-// (Call.Notes, Call.WrapUpOutcome) on the call's row, started from Call when
+// (Call.WrapUpOutcome, Call.WrapUpNote) on the call's row, started from Call when
 // there is none, and, with Task, a call-back: the open call-back task of the
 // call moved to Task's due time and assignee, else Task created on the call.
 // On success Call and Task are as stored.

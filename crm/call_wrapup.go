@@ -61,10 +61,11 @@ type WrapUpResult struct {
 	Task *Task        `json:"task,omitempty"`
 }
 
-// WrapUpCall stores the wrap-up note and outcome on the call's interaction
+// WrapUpCall stores the wrap-up outcome and note on the call's interaction
 // (starting it when routing has not written the call yet) and plans the
 // call-back, in one transaction. Who answered the call may, and the head of
-// sales. A new wrap-up replaces the previous one; the change log keeps both.
+// sales. A new wrap-up replaces the previous one (the change log says who
+// wrapped up when); the call's notes are never touched.
 func (s *Service) WrapUpCall(ctx context.Context, a Actor, callID string, in WrapUp) (*WrapUpResult, error) {
 	call, err := s.callFor(ctx, a, callID, in.Live)
 	if err != nil {
@@ -85,7 +86,7 @@ func (s *Service) WrapUpCall(ctx context.Context, a Actor, callID string, in Wra
 		return nil, fieldErr("call_back_at", "is required with the outcome call_back: when to call back")
 	}
 	row := call.startRow(now)
-	row.Notes, row.WrapUpOutcome = note, in.Outcome
+	row.WrapUpNote, row.WrapUpOutcome = note, in.Outcome
 	w := &WrapUpWrite{Call: row}
 	if in.CallBackAt != nil {
 		if in.CallBackAt.Before(now) {

@@ -65,9 +65,10 @@ type Interaction struct {
 	// while only people have written the call (a capture or a wrap-up
 	// saved during the call, before routing writes it at hang-up).
 	RecordedAt *time.Time `json:"recorded_at,omitempty"`
-	// The wrap-up: how the answerer sums the call up (Notes holds their
-	// note), when and who.
+	// The wrap-up: how the answerer sums the call up, their note, when
+	// and who.
 	WrapUpOutcome WrapUpOutcome `json:"wrap_up_outcome,omitempty"`
+	WrapUpNote    string        `json:"wrap_up_note,omitempty"`
 	WrappedUpAt   *time.Time    `json:"wrapped_up_at,omitempty"`
 	WrappedUpBy   int64         `json:"wrapped_up_by,omitempty"`
 	CreatedAt     time.Time     `json:"created_at"`

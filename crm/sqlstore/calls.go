@@ -20,8 +20,8 @@ import (
 
 // recordCallSQL writes routing's record of a call. On a row routing already
 // recorded it changes nothing; on a row people started it brings routing's
-// fields, keeps the links people set (as a group) and their notes and
-// subject, and never touches the wrap-up.
+// fields, keeps the links people set (as a group) and any notes and subject,
+// and never touches the wrap-up (which is not in its SET at all).
 var recordCallSQL = func() string {
 	unlessRecorded := func(col, merged string) string {
 		return col + " = CASE WHEN interactions.recorded_at IS NOT NULL THEN interactions." + col + " ELSE " + merged + " END"
@@ -94,7 +94,7 @@ func (r runner) recordCall(ctx context.Context, now time.Time, a crm.Actor, it *
 // startCallSQL starts a call's row as people do before routing's record is
 // in; the caller adds the ON CONFLICT clause that says what they set.
 const startCallSQL = `INSERT INTO interactions (kind, direction, contact_id, company_id, interest_id, at, user_id, call_id,
-	caller_e164, outcome, answered_by, notes, wrap_up_outcome, wrapped_up_at, wrapped_up_by, created_at, created_by)
+	caller_e164, outcome, answered_by, wrap_up_outcome, wrap_up_note, wrapped_up_at, wrapped_up_by, created_at, created_by)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 	ON CONFLICT (call_id) WHERE call_id <> '' DO UPDATE SET `
 
@@ -104,7 +104,7 @@ func (r runner) startCall(ctx context.Context, now time.Time, a crm.Actor, c *cr
 	err := r.row(ctx, startCallSQL+set+" RETURNING "+interactionColumns,
 		string(c.Kind), string(c.Direction), nid(c.ContactID), nid(c.CompanyID), nid(c.InterestID), r.d.ts(c.At),
 		nid(c.UserID), c.CallID, c.CallerE164, string(c.Outcome), nid(c.AnsweredBy),
-		c.Notes, string(c.WrapUpOutcome), r.d.tsp(c.WrappedUpAt), nid(c.WrappedUpBy), r.d.ts(now), nid(a.UserID)).
+		string(c.WrapUpOutcome), c.WrapUpNote, r.d.tsp(c.WrappedUpAt), nid(c.WrappedUpBy), r.d.ts(now), nid(a.UserID)).
 		Scan(interactionDest(stored)...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlstore: write call %s: %w", c.CallID, err)
@@ -241,13 +241,13 @@ func (s *Store) WrapUpCall(ctx context.Context, a crm.Actor, w *crm.WrapUpWrite)
 		row := *w.Call
 		row.WrappedUpAt, row.WrappedUpBy = &now, a.UserID
 		var err error
-		call, err = r.startCall(ctx, now, a, &row, "notes = excluded.notes, wrap_up_outcome = excluded.wrap_up_outcome, "+
+		call, err = r.startCall(ctx, now, a, &row, "wrap_up_outcome = excluded.wrap_up_outcome, wrap_up_note = excluded.wrap_up_note, "+
 			"wrapped_up_at = excluded.wrapped_up_at, wrapped_up_by = excluded.wrapped_up_by")
 		if err != nil {
 			return err
 		}
 		err = r.logChange(ctx, now, a, crm.EntityInteraction, call.ID, "wrap_up",
-			map[string]any{"call_id": call.CallID, "outcome": call.WrapUpOutcome, "note": call.Notes != ""})
+			map[string]any{"call_id": call.CallID, "outcome": call.WrapUpOutcome, "note": call.WrapUpNote != ""})
 		if err != nil || w.Task == nil {
 			return err
 		}

@@ -87,7 +87,7 @@ func TestRecordCallMerge(t *testing.T) {
 		w := &crm.CaptureWrite{Contact: ct, Call: started("linked@pbx", ann.ID)}
 		must(t, s.SaveCallCapture(ctx, a, w))
 		wrap := started("noted@pbx", ann.ID)
-		wrap.Notes, wrap.WrapUpOutcome = "wrong person", crm.WrapWrongNumber
+		wrap.WrapUpNote, wrap.WrapUpOutcome = "wrong person", crm.WrapWrongNumber
 		must(t, s.WrapUpCall(ctx, a, &crm.WrapUpWrite{Call: wrap}))
 
 		now := utc(s.now())
@@ -109,7 +109,8 @@ func TestRecordCallMerge(t *testing.T) {
 			linked.Notes != "routing's note" || linked.CreatedBy != ann.ID {
 			t.Errorf("record on a captured call: %+v", linked)
 		}
-		if noted.ContactID != guess.ID || noted.Notes != "wrong person" || noted.WrapUpOutcome != crm.WrapWrongNumber || noted.TalkSeconds != 70 {
+		if noted.ContactID != guess.ID || noted.WrapUpNote != "wrong person" || noted.WrapUpOutcome != crm.WrapWrongNumber ||
+			noted.Notes != "routing's note" || noted.TalkSeconds != 70 {
 			t.Errorf("record on a wrapped-up call: %+v", noted)
 		}
 		if !reflect.DeepEqual(again, noted) {

@@ -11,13 +11,13 @@ import (
 
 const interactionColumns = "id, kind, direction, contact_id, company_id, interest_id, at, user_id, call_id, caller_e164, " +
 	"outcome, answered_by, ring_seconds, talk_seconds, route, subject, notes, recording, recorded_at, " +
-	"wrap_up_outcome, wrapped_up_at, wrapped_up_by, created_at, created_by"
+	"wrap_up_outcome, wrap_up_note, wrapped_up_at, wrapped_up_by, created_at, created_by"
 
 func interactionDest(it *crm.Interaction) []any {
 	return []any{i64(&it.ID), st(&it.Kind), st(&it.Direction), i64(&it.ContactID), i64(&it.CompanyID), i64(&it.InterestID),
 		tm(&it.At), i64(&it.UserID), st(&it.CallID), st(&it.CallerE164), st(&it.Outcome), i64(&it.AnsweredBy),
 		iN(&it.RingSeconds), iN(&it.TalkSeconds), js(&it.Route), st(&it.Subject), st(&it.Notes), st(&it.Recording),
-		tmp(&it.RecordedAt), st(&it.WrapUpOutcome), tmp(&it.WrappedUpAt), i64(&it.WrappedUpBy),
+		tmp(&it.RecordedAt), st(&it.WrapUpOutcome), st(&it.WrapUpNote), tmp(&it.WrappedUpAt), i64(&it.WrappedUpBy),
 		tm(&it.CreatedAt), i64(&it.CreatedBy)}
 }
 

@@ -15,9 +15,12 @@
 -- +goose Up
 ALTER TABLE interactions
     ADD COLUMN recorded_at     TIMESTAMPTZ,
-    -- The desk's outcome of an answered call (interested, call_back, ...);
-    -- outcome stays routing's (answered, missed, ...).
+    -- The wrap-up: the desk's outcome of an answered call (interested,
+    -- call_back, ...; outcome stays routing's: answered, missed, ...) and
+    -- its note, kept apart from the call's notes so that a wrap-up never
+    -- overwrites them.
     ADD COLUMN wrap_up_outcome TEXT NOT NULL DEFAULT '',
+    ADD COLUMN wrap_up_note    TEXT NOT NULL DEFAULT '',
     ADD COLUMN wrapped_up_at   TIMESTAMPTZ,
     ADD COLUMN wrapped_up_by   BIGINT REFERENCES users (id);
 -- Every call row so far was written by routing.
@@ -30,5 +33,6 @@ DROP INDEX tasks_interaction;
 ALTER TABLE interactions
     DROP COLUMN wrapped_up_by,
     DROP COLUMN wrapped_up_at,
+    DROP COLUMN wrap_up_note,
     DROP COLUMN wrap_up_outcome,
     DROP COLUMN recorded_at;

@@ -14,9 +14,12 @@
 
 -- +goose Up
 ALTER TABLE interactions ADD COLUMN recorded_at TEXT;
--- The desk's outcome of an answered call (interested, call_back, ...);
--- outcome stays routing's (answered, missed, ...).
+-- The wrap-up: the desk's outcome of an answered call (interested,
+-- call_back, ...; outcome stays routing's: answered, missed, ...) and its
+-- note, kept apart from the call's notes so that a wrap-up never
+-- overwrites them.
 ALTER TABLE interactions ADD COLUMN wrap_up_outcome TEXT NOT NULL DEFAULT '';
+ALTER TABLE interactions ADD COLUMN wrap_up_note TEXT NOT NULL DEFAULT '';
 ALTER TABLE interactions ADD COLUMN wrapped_up_at TEXT;
 ALTER TABLE interactions ADD COLUMN wrapped_up_by INTEGER REFERENCES users (id);
 -- Every call row so far was written by routing.
@@ -28,5 +31,6 @@ CREATE INDEX tasks_interaction ON tasks (interaction_id);
 DROP INDEX tasks_interaction;
 ALTER TABLE interactions DROP COLUMN wrapped_up_by;
 ALTER TABLE interactions DROP COLUMN wrapped_up_at;
+ALTER TABLE interactions DROP COLUMN wrap_up_note;
 ALTER TABLE interactions DROP COLUMN wrap_up_outcome;
 ALTER TABLE interactions DROP COLUMN recorded_at;
