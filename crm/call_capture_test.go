@@ -630,5 +630,17 @@ func TestMissedCallTask(t *testing.T) {
 		if desktask == nil || desktask.AssigneeID != 0 || desktask.InteractionID != desk.ID {
 			t.Errorf("unknown caller's voicemail: task %+v", desktask)
 		}
+		// A call-back the answerer planned before routing's record (which
+		// then says the call was cut off) stays the call's only one.
+		due := time.Now().Add(time.Hour)
+		wr, err := e.svc.WrapUpCall(e.ctx, as(e.agent), "cut@pbx", crm.WrapUp{Outcome: crm.WrapCallBack, CallBackAt: &due,
+			Live: live(e.agent, "+40744000333")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cut, cuttask := e.record(crm.Interaction{CallID: "cut@pbx", CallerE164: "+40744000333", Outcome: crm.OutcomeAbandoned})
+		if cuttask == nil || cuttask.ID != wr.Task.ID || cut.WrapUpOutcome != crm.WrapCallBack {
+			t.Errorf("record after a planned call-back: task %+v, want %d", cuttask, wr.Task.ID)
+		}
 	})
 }

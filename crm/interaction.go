@@ -107,11 +107,14 @@ type TaskFilter struct {
 	AssigneeID int64
 	DeskOnly   bool // tasks with no assignee
 	ContactID  int64
-	OpenOnly   bool
-	DueBefore  *time.Time
-	VisibleTo  []int64
-	Limit      int
-	Offset     int
+	// InteractionID selects the tasks of one interaction (a call's
+	// call-back).
+	InteractionID int64
+	OpenOnly      bool
+	DueBefore     *time.Time
+	VisibleTo     []int64
+	Limit         int
+	Offset        int
 }
 
 // Delegation sends a manager's calls and new work to a delegate for a

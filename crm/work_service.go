@@ -82,12 +82,15 @@ func (s *Service) RecordCall(ctx context.Context, it Interaction) (*Interaction,
 	if it.Outcome == OutcomeAnswered || it.Direction != Inbound {
 		return &it, nil, nil
 	}
-	f := TaskFilter{ContactID: it.ContactID, AssigneeID: it.UserID, DeskOnly: it.UserID == 0, Limit: 1000}
-	if existing, err := s.store.ListTasks(ctx, f); err == nil {
-		for _, t := range existing {
-			if t.InteractionID == it.ID {
-				return &it, &t, nil // the task of a retried write
-			}
+	// The task of a retried write, or the call-back a wrap-up planned
+	// before the record came in: one call-back per call.
+	existing, err := s.store.ListTasks(ctx, TaskFilter{InteractionID: it.ID, Limit: 100})
+	if err != nil {
+		return &it, nil, fmt.Errorf("call-back task for %s: %w", it.CallID, err)
+	}
+	for _, t := range existing {
+		if t.Kind == TaskCallBack {
+			return &it, &t, nil
 		}
 	}
 	t := &Task{

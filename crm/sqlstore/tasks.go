@@ -82,6 +82,9 @@ func (s *Store) ListTasks(ctx context.Context, f crm.TaskFilter) ([]crm.Task, er
 	if f.ContactID != 0 {
 		w.add("t.contact_id = ?", f.ContactID)
 	}
+	if f.InteractionID != 0 {
+		w.add("t.interaction_id = ?", f.InteractionID)
+	}
 	if f.OpenOnly {
 		w.add("t.done_at IS NULL")
 	}
