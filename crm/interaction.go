@@ -60,9 +60,19 @@ type Interaction struct {
 	Subject string          `json:"subject,omitempty"`
 	Notes   string          `json:"notes,omitempty"`
 	// Recording is a reference to a stored voicemail or recording.
-	Recording string    `json:"recording,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	CreatedBy int64     `json:"created_by,omitempty"`
+	Recording string `json:"recording,omitempty"`
+	// RecordedAt is when routing's record of the call was written; nil
+	// while only people have written the call (a capture or a wrap-up
+	// saved during the call, before routing writes it at hang-up).
+	RecordedAt *time.Time `json:"recorded_at,omitempty"`
+	// The wrap-up: how the answerer sums the call up, their note, when
+	// and who.
+	WrapUpOutcome WrapUpOutcome `json:"wrap_up_outcome,omitempty"`
+	WrapUpNote    string        `json:"wrap_up_note,omitempty"`
+	WrappedUpAt   *time.Time    `json:"wrapped_up_at,omitempty"`
+	WrappedUpBy   int64         `json:"wrapped_up_by,omitempty"`
+	CreatedAt     time.Time     `json:"created_at"`
+	CreatedBy     int64         `json:"created_by,omitempty"`
 }
 
 // TaskKind is what a task asks for.
@@ -97,11 +107,14 @@ type TaskFilter struct {
 	AssigneeID int64
 	DeskOnly   bool // tasks with no assignee
 	ContactID  int64
-	OpenOnly   bool
-	DueBefore  *time.Time
-	VisibleTo  []int64
-	Limit      int
-	Offset     int
+	// InteractionID selects the tasks of one interaction (a call's
+	// call-back).
+	InteractionID int64
+	OpenOnly      bool
+	DueBefore     *time.Time
+	VisibleTo     []int64
+	Limit         int
+	Offset        int
 }
 
 // Delegation sends a manager's calls and new work to a delegate for a

@@ -50,9 +50,6 @@ func (s *Service) applyInterest(ctx context.Context, a Actor, in *Interest, p In
 		}
 		in.CompanyID = *p.CompanyID
 	}
-	if create && in.ContactID == 0 && in.CompanyID == 0 {
-		return fieldErr("contact_id", "an interest needs a contact or a company")
-	}
 	if p.Need != nil {
 		if len(*p.Need) > maxNotes {
 			return fieldErr("need", "is longer than %d characters", maxNotes)
@@ -154,6 +151,9 @@ func (s *Service) CreateInterest(ctx context.Context, a Actor, p InterestPatch) 
 	in := &Interest{}
 	if err := s.applyInterest(ctx, a, in, p, true); err != nil {
 		return nil, err
+	}
+	if in.ContactID == 0 && in.CompanyID == 0 {
+		return nil, fieldErr("contact_id", "an interest needs a contact or a company")
 	}
 	if err := s.mayViewClient(ctx, a, in); err != nil {
 		field, id := "contact_id", in.ContactID

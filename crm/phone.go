@@ -107,7 +107,8 @@ func parseReason(err error) string {
 }
 
 // normalizePhones parses every phone, checks its kind and drops exact
-// repeats. field names the input field in errors ("phones").
+// repeats. field names the input field in errors ("phones": a bad number
+// is "phones[1].e164").
 func (p *PhoneParser) normalizePhones(field string, in []Phone, allowed ...PhoneKind) ([]Phone, error) {
 	out := make([]Phone, 0, len(in))
 	seen := map[string]bool{}
@@ -125,7 +126,7 @@ func (p *PhoneParser) normalizePhones(field string, in []Phone, allowed ...Phone
 		}
 		e, err := p.E164(ph.E164)
 		if err != nil {
-			return nil, fieldErr(f, "%v", err)
+			return nil, fieldErr(f+".e164", "%v", err)
 		}
 		if seen[e] {
 			continue
@@ -134,4 +135,14 @@ func (p *PhoneParser) normalizePhones(field string, in []Phone, allowed ...Phone
 		out = append(out, Phone{Kind: ph.Kind, E164: e})
 	}
 	return out, nil
+}
+
+// kindOf is the kind a contact's number gets when nobody said: mobile for a
+// mobile number, else work.
+func (p *PhoneParser) kindOf(e164 string) PhoneKind {
+	num, err := phonenumbers.Parse(e164, p.region)
+	if err == nil && phonenumbers.GetNumberType(num) == phonenumbers.MOBILE {
+		return PhoneMobile
+	}
+	return PhoneWork
 }

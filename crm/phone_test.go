@@ -63,8 +63,8 @@ func TestNormalizePhones(t *testing.T) {
 	}
 	_, err = p.normalizePhones("phones", []Phone{{E164: "0721 234 567"}, {E164: "nope"}}, PhoneWork)
 	fe, ok := err.(*FieldError)
-	if !ok || fe.Field != "phones[1]" {
-		t.Errorf("want a FieldError on phones[1], got %v", err)
+	if !ok || fe.Field != "phones[1].e164" {
+		t.Errorf("want a FieldError on phones[1].e164, got %v", err)
 	}
 	_, err = p.normalizePhones("phones", []Phone{{Kind: "fax", E164: "0721 234 567"}}, PhoneWork)
 	if fe, ok := err.(*FieldError); !ok || fe.Field != "phones[0].kind" {

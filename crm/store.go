@@ -47,10 +47,21 @@ type Store interface {
 	UpdateInterest(ctx context.Context, a Actor, i *Interest) error          // as UpdateCompany
 
 	// AddInteraction writes one timeline entry and moves LastActivityAt of
-	// its interest. An interaction with a CallID already written is not
-	// written again: the stored one is returned in *it (idempotent retries).
+	// its interest. An interaction with a CallID is routing's record of the
+	// call, merged into the call's row by the rule told at CaptureWrite, and
+	// the row as stored is returned in *it: writing the same record again
+	// changes nothing (idempotent retries).
 	AddInteraction(ctx context.Context, a Actor, it *Interaction) error
 	GetInteraction(ctx context.Context, id int64) (*Interaction, error)
+	// InteractionByCallID returns the interaction of a call (ErrNotFound:
+	// none written yet).
+	InteractionByCallID(ctx context.Context, callID string) (*Interaction, error)
+	// SaveCallCapture writes what the answerer captured during a call, in
+	// one transaction, as CaptureWrite says; all or nothing.
+	SaveCallCapture(ctx context.Context, a Actor, w *CaptureWrite) error
+	// WrapUpCall stores a call's wrap-up, as WrapUpWrite says, in one
+	// transaction.
+	WrapUpCall(ctx context.Context, a Actor, w *WrapUpWrite) error
 	// Timeline lists a contact's interactions, newest first.
 	Timeline(ctx context.Context, contactID int64, limit int) ([]Interaction, error)
 	// CallStats counts inbound calls per user per day (UTC) in [from, to).

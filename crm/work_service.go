@@ -82,12 +82,15 @@ func (s *Service) RecordCall(ctx context.Context, it Interaction) (*Interaction,
 	if it.Outcome == OutcomeAnswered || it.Direction != Inbound {
 		return &it, nil, nil
 	}
-	f := TaskFilter{ContactID: it.ContactID, AssigneeID: it.UserID, DeskOnly: it.UserID == 0, Limit: 1000}
-	if existing, err := s.store.ListTasks(ctx, f); err == nil {
-		for _, t := range existing {
-			if t.InteractionID == it.ID {
-				return &it, &t, nil // the task of a retried write
-			}
+	// The task of a retried write, or the call-back a wrap-up planned
+	// before the record came in: one call-back per call.
+	existing, err := s.store.ListTasks(ctx, TaskFilter{InteractionID: it.ID, Limit: 100})
+	if err != nil {
+		return &it, nil, fmt.Errorf("call-back task for %s: %w", it.CallID, err)
+	}
+	for _, t := range existing {
+		if t.Kind == TaskCallBack {
+			return &it, &t, nil
 		}
 	}
 	t := &Task{
@@ -209,6 +212,16 @@ func (s *Service) Interaction(ctx context.Context, a Actor, id int64) (*Interact
 	if err != nil {
 		return nil, err
 	}
+	if err := s.mayViewInteraction(ctx, a, it); err != nil {
+		return nil, err
+	}
+	return it, nil
+}
+
+// mayViewInteraction: an interaction is seen by who may see its contact,
+// else its company.
+func (s *Service) mayViewInteraction(ctx context.Context, a Actor, it *Interaction) error {
+	var err error
 	switch {
 	case it.ContactID != 0:
 		_, err = s.Contact(ctx, a, it.ContactID)
@@ -218,10 +231,7 @@ func (s *Service) Interaction(ctx context.Context, a Actor, id int64) (*Interact
 		// A call from an unknown number belongs to the desk and whoever took it.
 		err = errNotYours
 	}
-	if err != nil {
-		return nil, err
-	}
-	return it, nil
+	return err
 }
 
 // CompleteTask marks a task done.

@@ -35,6 +35,10 @@ type Config struct {
 	// RecordingsDir holds the voicemail recordings the API plays back;
 	// "" means none are served.
 	RecordingsDir string
+	// LiveCalls is the live call state the API asks about a call being
+	// captured or wrapped up before routing has written it; nil means
+	// none (only written calls can be).
+	LiveCalls api.LiveCallFunc
 }
 
 // New returns the HTTP handler for the whole server. It panics when
@@ -75,7 +79,7 @@ func New(cfg Config) http.Handler {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelError),
 		EnableOpenMetrics: true,
 	}))
-	r.Mount("/api/v1", api.New(cfg.CRM, logger, api.WithRecordings(cfg.RecordingsDir)))
+	r.Mount("/api/v1", api.New(cfg.CRM, logger, api.WithRecordings(cfg.RecordingsDir), api.WithLiveCalls(cfg.LiveCalls)))
 	return r
 }
 

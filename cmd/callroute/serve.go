@@ -94,12 +94,12 @@ func runServe(ctx context.Context, c *cli, cmd *command, args []string) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	handler := web.New(web.Config{CRM: svc, Registry: reg, Logger: logger, Ready: svc.Ping,
-		RecordingsDir: filepath.Join(cfg.DataDir, recordingsDir)})
 	calls, err := newCalls(&cfg, svc, reg, logger)
 	if err != nil {
 		return fmt.Errorf("calls: %w", err)
 	}
+	handler := web.New(web.Config{CRM: svc, Registry: reg, Logger: logger, Ready: svc.Ping,
+		RecordingsDir: filepath.Join(cfg.DataDir, recordingsDir), LiveCalls: calls.liveCall})
 
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.HTTPAddr)
 	if err != nil {

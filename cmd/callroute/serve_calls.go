@@ -103,6 +103,18 @@ func newCalls(cfg *Config, svc *crm.Service, reg prometheus.Registerer, logger *
 	return &calls{srv: srv, router: router, drain: drain, ports: ports, log: logger, cfg: cfg}, nil
 }
 
+// liveCall tells the API about a call in progress on this node (who
+// answered, who calls), so that it can be captured before routing writes
+// it at hang-up.
+func (c *calls) liveCall(callID string) (answeredBy int64, caller string, ok bool) {
+	for _, lc := range c.router.Calls() {
+		if lc.CallID == callID {
+			return lc.AgentID, lc.Caller, true
+		}
+	}
+	return 0, "", false
+}
+
 // sipCredential finds a user's digest secrets in the client base.
 func sipCredential(ctx context.Context, svc *crm.Service, username string) (sip.Credential, error) {
 	u, err := svc.SIPUser(ctx, username)

@@ -115,34 +115,39 @@ func (s *Store) ListCompanies(ctx context.Context, f crm.CompanyFilter) ([]crm.C
 func (s *Store) UpdateCompany(ctx context.Context, a crm.Actor, c *crm.Company) error {
 	now := utc(s.now())
 	phones := normPhones(companyPhones, c.Phones)
-	err := s.inTx(ctx, func(r runner) error {
-		old, err := r.getCompany(ctx, c.ID)
-		if err != nil {
-			return err
-		}
-		err = r.updateVersioned(ctx, "companies", "company", c.ID,
-			`UPDATE companies SET name = ?, name_key = ?, website = ?, size = ?, industry = ?,
-			owner_id = ?, version = version + 1, updated_at = ?, updated_by = ? WHERE id = ? AND version = ?`,
-			c.Name, fold(c.Name), c.Website, c.Size, c.Industry, nid(c.OwnerID),
-			r.d.ts(now), nid(a.UserID), c.ID, c.Version)
-		if err != nil {
-			return err
-		}
-		d := diff{}
-		d.field("name", old.Name, c.Name)
-		d.field("website", old.Website, c.Website)
-		d.field("size", old.Size, c.Size)
-		d.field("industry", old.Industry, c.Industry)
-		d.field("owner_id", old.OwnerID, c.OwnerID)
-		if err := r.updatePhones(ctx, companyPhones, c.ID, old.Phones, phones, d); err != nil {
-			return err
-		}
-		return r.logChange(ctx, now, a, crm.EntityCompany, c.ID, "update", d)
-	})
+	err := s.inTx(ctx, func(r runner) error { return r.updateCompany(ctx, now, a, c, phones) })
 	if err != nil {
 		return err
 	}
 	c.Phones = phones
 	bumpAudit(&c.Audit, now, a)
 	return nil
+}
+
+// updateCompany writes a company if its stored version is still c.Version
+// (else ErrConflict), with its phones, and logs what changed. c itself is
+// left as it is: the caller brings it in line once the transaction commits.
+func (r runner) updateCompany(ctx context.Context, now time.Time, a crm.Actor, c *crm.Company, phones []crm.Phone) error {
+	old, err := r.getCompany(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	err = r.updateVersioned(ctx, "companies", "company", c.ID,
+		`UPDATE companies SET name = ?, name_key = ?, website = ?, size = ?, industry = ?,
+		owner_id = ?, version = version + 1, updated_at = ?, updated_by = ? WHERE id = ? AND version = ?`,
+		c.Name, fold(c.Name), c.Website, c.Size, c.Industry, nid(c.OwnerID),
+		r.d.ts(now), nid(a.UserID), c.ID, c.Version)
+	if err != nil {
+		return err
+	}
+	d := diff{}
+	d.field("name", old.Name, c.Name)
+	d.field("website", old.Website, c.Website)
+	d.field("size", old.Size, c.Size)
+	d.field("industry", old.Industry, c.Industry)
+	d.field("owner_id", old.OwnerID, c.OwnerID)
+	if err := r.updatePhones(ctx, companyPhones, c.ID, old.Phones, phones, d); err != nil {
+		return err
+	}
+	return r.logChange(ctx, now, a, crm.EntityCompany, c.ID, "update", d)
 }

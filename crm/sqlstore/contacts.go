@@ -106,37 +106,40 @@ func (s *Store) ListContacts(ctx context.Context, f crm.ContactFilter) ([]crm.Co
 func (s *Store) UpdateContact(ctx context.Context, a crm.Actor, c *crm.Contact) error {
 	now := utc(s.now())
 	phones := normPhones(contactPhones, c.Phones)
-	err := s.inTx(ctx, func(r runner) error {
-		old, err := r.getContact(ctx, c.ID)
-		if err != nil {
-			return err
-		}
-		err = r.updateVersioned(ctx, "contacts", "contact", c.ID,
-			`UPDATE contacts SET name = ?, name_key = ?, company_id = ?, position = ?, email = ?,
-			email_key = ?, messenger = ?, owner_id = ?, mailing_only = ?, version = version + 1, updated_at = ?, updated_by = ?
-			WHERE id = ? AND version = ?`,
-			c.Name, fold(c.Name), nid(c.CompanyID), c.Position, c.Email, fold(c.Email), c.Messenger,
-			nid(c.OwnerID), c.MailingOnly, r.d.ts(now), nid(a.UserID), c.ID, c.Version)
-		if err != nil {
-			return err
-		}
-		d := diff{}
-		d.field("name", old.Name, c.Name)
-		d.field("company_id", old.CompanyID, c.CompanyID)
-		d.field("position", old.Position, c.Position)
-		d.field("email", old.Email, c.Email)
-		d.field("messenger", old.Messenger, c.Messenger)
-		d.field("owner_id", old.OwnerID, c.OwnerID)
-		d.field("mailing_only", old.MailingOnly, c.MailingOnly)
-		if err := r.updatePhones(ctx, contactPhones, c.ID, old.Phones, phones, d); err != nil {
-			return err
-		}
-		return r.logChange(ctx, now, a, crm.EntityContact, c.ID, "update", d)
-	})
+	err := s.inTx(ctx, func(r runner) error { return r.updateContact(ctx, now, a, c, phones) })
 	if err != nil {
 		return err
 	}
 	c.Phones = phones
 	bumpAudit(&c.Audit, now, a)
 	return nil
+}
+
+// updateContact writes a contact as updateCompany writes a company.
+func (r runner) updateContact(ctx context.Context, now time.Time, a crm.Actor, c *crm.Contact, phones []crm.Phone) error {
+	old, err := r.getContact(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	err = r.updateVersioned(ctx, "contacts", "contact", c.ID,
+		`UPDATE contacts SET name = ?, name_key = ?, company_id = ?, position = ?, email = ?,
+		email_key = ?, messenger = ?, owner_id = ?, mailing_only = ?, version = version + 1, updated_at = ?, updated_by = ?
+		WHERE id = ? AND version = ?`,
+		c.Name, fold(c.Name), nid(c.CompanyID), c.Position, c.Email, fold(c.Email), c.Messenger,
+		nid(c.OwnerID), c.MailingOnly, r.d.ts(now), nid(a.UserID), c.ID, c.Version)
+	if err != nil {
+		return err
+	}
+	d := diff{}
+	d.field("name", old.Name, c.Name)
+	d.field("company_id", old.CompanyID, c.CompanyID)
+	d.field("position", old.Position, c.Position)
+	d.field("email", old.Email, c.Email)
+	d.field("messenger", old.Messenger, c.Messenger)
+	d.field("owner_id", old.OwnerID, c.OwnerID)
+	d.field("mailing_only", old.MailingOnly, c.MailingOnly)
+	if err := r.updatePhones(ctx, contactPhones, c.ID, old.Phones, phones, d); err != nil {
+		return err
+	}
+	return r.logChange(ctx, now, a, crm.EntityContact, c.ID, "update", d)
 }

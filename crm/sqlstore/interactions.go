@@ -2,8 +2,7 @@ package sqlstore
 
 import (
 	"context"
-	"database/sql"
-	"errors"
+	"encoding/json"
 	"fmt"
 	"time"
 
@@ -11,61 +10,56 @@ import (
 )
 
 const interactionColumns = "id, kind, direction, contact_id, company_id, interest_id, at, user_id, call_id, caller_e164, " +
-	"outcome, answered_by, ring_seconds, talk_seconds, route, subject, notes, recording, created_at, created_by"
+	"outcome, answered_by, ring_seconds, talk_seconds, route, subject, notes, recording, recorded_at, " +
+	"wrap_up_outcome, wrap_up_note, wrapped_up_at, wrapped_up_by, created_at, created_by"
 
 func interactionDest(it *crm.Interaction) []any {
 	return []any{i64(&it.ID), st(&it.Kind), st(&it.Direction), i64(&it.ContactID), i64(&it.CompanyID), i64(&it.InterestID),
 		tm(&it.At), i64(&it.UserID), st(&it.CallID), st(&it.CallerE164), st(&it.Outcome), i64(&it.AnsweredBy),
 		iN(&it.RingSeconds), iN(&it.TalkSeconds), js(&it.Route), st(&it.Subject), st(&it.Notes), st(&it.Recording),
+		tmp(&it.RecordedAt), st(&it.WrapUpOutcome), st(&it.WrapUpNote), tmp(&it.WrappedUpAt), i64(&it.WrappedUpBy),
 		tm(&it.CreatedAt), i64(&it.CreatedBy)}
 }
 
-// AddInteraction writes a timeline entry; a CallID already written returns
-// the stored entry instead (no error, nothing written). The interest's
-// LastActivityAt moves to it.At when that is later.
+// AddInteraction writes a timeline entry. One with a CallID is routing's
+// record of a call, merged into the call's row (recordCall); *it is then
+// the row as stored. The interest's LastActivityAt moves to it.At when that
+// is later.
 func (s *Store) AddInteraction(ctx context.Context, a crm.Actor, it *crm.Interaction) error {
 	now := utc(s.now())
+	if it.CallID != "" {
+		var stored *crm.Interaction
+		err := s.inTx(ctx, func(r runner) error {
+			var err error
+			stored, err = r.recordCall(ctx, now, a, it)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+		*it = *stored
+		return nil
+	}
 	at := now
 	if !it.At.IsZero() {
 		at = utc(it.At)
 	}
-	var route any
-	if len(it.Route) > 0 {
-		route = string(it.Route)
-	}
-	var stored *crm.Interaction
 	var id int64
 	err := s.inTx(ctx, func(r runner) error {
-		q := `INSERT INTO interactions (kind, direction, contact_id, company_id, interest_id, at, user_id, call_id,
+		var err error
+		id, err = r.insert(ctx, `INSERT INTO interactions (kind, direction, contact_id, company_id, interest_id, at, user_id,
 			caller_e164, outcome, answered_by, ring_seconds, talk_seconds, route, subject, notes, recording, created_at, created_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-		if it.CallID != "" {
-			q += " ON CONFLICT (call_id) WHERE call_id <> '' DO NOTHING"
-		}
-		err := r.row(ctx, q+" RETURNING id",
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			string(it.Kind), string(it.Direction), nid(it.ContactID), nid(it.CompanyID), nid(it.InterestID),
-			r.d.ts(at), nid(it.UserID), it.CallID, it.CallerE164, string(it.Outcome), nid(it.AnsweredBy),
-			it.RingSeconds, it.TalkSeconds, route, it.Subject, it.Notes, it.Recording, r.d.ts(now), nid(a.UserID)).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) && it.CallID != "" {
-			// Written before: hand back the stored one.
-			stored = &crm.Interaction{}
-			err = r.row(ctx, "SELECT "+interactionColumns+" FROM interactions WHERE call_id = ?", it.CallID).Scan(interactionDest(stored)...)
-			return one(err, "interaction with call id", it.CallID)
-		}
+			r.d.ts(at), nid(it.UserID), it.CallerE164, string(it.Outcome), nid(it.AnsweredBy),
+			it.RingSeconds, it.TalkSeconds, routeArg(it.Route), it.Subject, it.Notes, it.Recording, r.d.ts(now), nid(a.UserID))
 		if err != nil {
 			return fmt.Errorf("sqlstore: add interaction: %w", err)
 		}
-		if it.InterestID != 0 {
-			_, err = r.exec(ctx, "UPDATE interests SET last_activity_at = "+r.d.greatest+"(last_activity_at, ?) WHERE id = ?",
-				r.d.ts(at), it.InterestID)
-			if err != nil {
-				return fmt.Errorf("sqlstore: move interest activity: %w", err)
-			}
+		if err := r.moveActivity(ctx, it.InterestID, at); err != nil {
+			return err
 		}
 		data := map[string]any{"kind": it.Kind, "contact_id": it.ContactID}
-		if it.CallID != "" {
-			data["call_id"] = it.CallID
-		}
 		if it.InterestID != 0 {
 			data["interest_id"] = it.InterestID
 		}
@@ -74,12 +68,42 @@ func (s *Store) AddInteraction(ctx context.Context, a crm.Actor, it *crm.Interac
 	if err != nil {
 		return err
 	}
-	if stored != nil {
-		*it = *stored
-		return nil
-	}
 	it.ID, it.At, it.CreatedAt, it.CreatedBy = id, at, now, a.UserID
 	return nil
+}
+
+// routeArg is the bind value of a call's route (NULL for none).
+func routeArg(route json.RawMessage) any {
+	if len(route) == 0 {
+		return nil
+	}
+	return string(route)
+}
+
+// moveActivity moves an interest's LastActivityAt to at when that is
+// later. It is no edit: the version stays, so calls and notes never cause
+// edit conflicts.
+func (r runner) moveActivity(ctx context.Context, interestID int64, at time.Time) error {
+	if interestID == 0 {
+		return nil
+	}
+	_, err := r.exec(ctx, "UPDATE interests SET last_activity_at = "+r.d.greatest+"(last_activity_at, ?) WHERE id = ?",
+		r.d.ts(at), interestID)
+	if err != nil {
+		return fmt.Errorf("sqlstore: move interest activity: %w", err)
+	}
+	return nil
+}
+
+// InteractionByCallID returns the interaction of a call.
+func (s *Store) InteractionByCallID(ctx context.Context, callID string) (*crm.Interaction, error) {
+	it := &crm.Interaction{}
+	err := s.r().row(ctx, "SELECT "+interactionColumns+" FROM interactions WHERE call_id = ? AND call_id <> ''", callID).
+		Scan(interactionDest(it)...)
+	if err := one(err, "call", callID); err != nil {
+		return nil, err
+	}
+	return it, nil
 }
 
 func (s *Store) GetInteraction(ctx context.Context, id int64) (*crm.Interaction, error) {

@@ -44,33 +44,48 @@ func utcPtr(t *crm.Interest) {
 
 func (s *Store) CreateInterest(ctx context.Context, a crm.Actor, i *crm.Interest) error {
 	now := utc(s.now())
-	last := now
-	if !i.LastActivityAt.IsZero() {
-		last = utc(i.LastActivityAt)
-	}
-	stage := stageOrNew(i.Stage)
 	var id int64
 	err := s.inTx(ctx, func(r runner) error {
 		var err error
-		id, err = r.insert(ctx, `INSERT INTO interests (contact_id, company_id, title, need, stage, lost_reason, owner_id,
-			next_follow_up, notes, last_activity_at, closed_at, version, created_at, created_by, updated_at, updated_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`,
-			nid(i.ContactID), nid(i.CompanyID), i.Title, i.Need, string(stage), string(i.LostReason), nid(i.OwnerID),
-			r.d.tsp(i.NextFollowUp), i.Notes, r.d.ts(last), r.d.tsp(i.ClosedAt),
-			r.d.ts(now), nid(a.UserID), r.d.ts(now), nid(a.UserID))
-		if err != nil {
-			return fmt.Errorf("sqlstore: create interest: %w", err)
-		}
-		return r.logChange(ctx, now, a, crm.EntityInterest, id, "create",
-			map[string]any{"title": i.Title, "stage": stage, "owner_id": i.OwnerID, "contact_id": i.ContactID, "company_id": i.CompanyID})
+		id, err = r.createInterest(ctx, now, a, i)
+		return err
 	})
 	if err != nil {
 		return err
 	}
-	i.ID, i.Stage, i.LastActivityAt = id, stage, last
+	createdInterest(i, id, now, a)
+	return nil
+}
+
+// createInterest inserts an interest and logs it; createdInterest brings i
+// in line once the transaction commits.
+func (r runner) createInterest(ctx context.Context, now time.Time, a crm.Actor, i *crm.Interest) (int64, error) {
+	stage := stageOrNew(i.Stage)
+	id, err := r.insert(ctx, `INSERT INTO interests (contact_id, company_id, title, need, stage, lost_reason, owner_id,
+		next_follow_up, notes, last_activity_at, closed_at, version, created_at, created_by, updated_at, updated_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`,
+		nid(i.ContactID), nid(i.CompanyID), i.Title, i.Need, string(stage), string(i.LostReason), nid(i.OwnerID),
+		r.d.tsp(i.NextFollowUp), i.Notes, r.d.ts(lastActivity(i, now)), r.d.tsp(i.ClosedAt),
+		r.d.ts(now), nid(a.UserID), r.d.ts(now), nid(a.UserID))
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: create interest: %w", err)
+	}
+	return id, r.logChange(ctx, now, a, crm.EntityInterest, id, "create",
+		map[string]any{"title": i.Title, "stage": stage, "owner_id": i.OwnerID, "contact_id": i.ContactID, "company_id": i.CompanyID})
+}
+
+// lastActivity is a new interest's LastActivityAt: as given, else now.
+func lastActivity(i *crm.Interest, now time.Time) time.Time {
+	if i.LastActivityAt.IsZero() {
+		return now
+	}
+	return utc(i.LastActivityAt)
+}
+
+func createdInterest(i *crm.Interest, id int64, now time.Time, a crm.Actor) {
+	i.ID, i.Stage, i.LastActivityAt = id, stageOrNew(i.Stage), lastActivity(i, now)
 	utcPtr(i)
 	i.Audit = createdAudit(now, a)
-	return nil
 }
 
 func (r runner) getInterest(ctx context.Context, id int64) (*crm.Interest, error) {
@@ -120,50 +135,59 @@ func (s *Store) ListInterests(ctx context.Context, f crm.InterestFilter) ([]crm.
 // the time of the change and i.LastActivityAt (it never moves back).
 func (s *Store) UpdateInterest(ctx context.Context, a crm.Actor, i *crm.Interest) error {
 	now := utc(s.now())
+	utcPtr(i)
+	var lastAt time.Time
+	err := s.inTx(ctx, func(r runner) error {
+		var err error
+		lastAt, err = r.updateInterest(ctx, now, a, i)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	i.Stage = stageOrNew(i.Stage)
+	i.LastActivityAt = lastAt
+	bumpAudit(&i.Audit, now, a)
+	return nil
+}
+
+// updateInterest writes an interest as updateCompany writes a company, and
+// returns its LastActivityAt as stored.
+func (r runner) updateInterest(ctx context.Context, now time.Time, a crm.Actor, i *crm.Interest) (time.Time, error) {
 	activity := now
 	if i.LastActivityAt.After(now) {
 		activity = utc(i.LastActivityAt)
 	}
 	stage := stageOrNew(i.Stage)
-	utcPtr(i)
-	var lastAt time.Time
-	err := s.inTx(ctx, func(r runner) error {
-		old, err := r.getInterest(ctx, i.ID)
-		if err != nil {
-			return err
-		}
-		err = r.row(ctx, `UPDATE interests SET contact_id = ?, company_id = ?, title = ?, need = ?, stage = ?,
-			lost_reason = ?, owner_id = ?, next_follow_up = ?, notes = ?, closed_at = ?,
-			last_activity_at = `+r.d.greatest+`(last_activity_at, ?),
-			version = version + 1, updated_at = ?, updated_by = ? WHERE id = ? AND version = ?
-			RETURNING last_activity_at`,
-			nid(i.ContactID), nid(i.CompanyID), i.Title, i.Need, string(stage), string(i.LostReason), nid(i.OwnerID),
-			r.d.tsp(i.NextFollowUp), i.Notes, r.d.tsp(i.ClosedAt), r.d.ts(activity),
-			r.d.ts(now), nid(a.UserID), i.ID, i.Version).Scan(tm(&lastAt))
-		if errors.Is(err, sql.ErrNoRows) {
-			return r.missingOrConflict(ctx, "interests", "interest", i.ID)
-		}
-		if err != nil {
-			return fmt.Errorf("sqlstore: update interest: %w", err)
-		}
-		d := diff{}
-		d.field("contact_id", old.ContactID, i.ContactID)
-		d.field("company_id", old.CompanyID, i.CompanyID)
-		d.field("title", old.Title, i.Title)
-		d.flag("need", old.Need, i.Need)
-		d.field("stage", old.Stage, stage)
-		d.field("lost_reason", old.LostReason, i.LostReason)
-		d.field("owner_id", old.OwnerID, i.OwnerID)
-		d.timeField("next_follow_up", old.NextFollowUp, i.NextFollowUp)
-		d.flag("notes", old.Notes, i.Notes)
-		d.timeField("closed_at", old.ClosedAt, i.ClosedAt)
-		return r.logChange(ctx, now, a, crm.EntityInterest, i.ID, "update", d)
-	})
+	old, err := r.getInterest(ctx, i.ID)
 	if err != nil {
-		return err
+		return time.Time{}, err
 	}
-	i.Stage = stage
-	i.LastActivityAt = lastAt
-	bumpAudit(&i.Audit, now, a)
-	return nil
+	var lastAt time.Time
+	err = r.row(ctx, `UPDATE interests SET contact_id = ?, company_id = ?, title = ?, need = ?, stage = ?,
+		lost_reason = ?, owner_id = ?, next_follow_up = ?, notes = ?, closed_at = ?,
+		last_activity_at = `+r.d.greatest+`(last_activity_at, ?),
+		version = version + 1, updated_at = ?, updated_by = ? WHERE id = ? AND version = ?
+		RETURNING last_activity_at`,
+		nid(i.ContactID), nid(i.CompanyID), i.Title, i.Need, string(stage), string(i.LostReason), nid(i.OwnerID),
+		r.d.tsp(i.NextFollowUp), i.Notes, r.d.tsp(i.ClosedAt), r.d.ts(activity),
+		r.d.ts(now), nid(a.UserID), i.ID, i.Version).Scan(tm(&lastAt))
+	if errors.Is(err, sql.ErrNoRows) {
+		return time.Time{}, r.missingOrConflict(ctx, "interests", "interest", i.ID)
+	}
+	if err != nil {
+		return time.Time{}, fmt.Errorf("sqlstore: update interest: %w", err)
+	}
+	d := diff{}
+	d.field("contact_id", old.ContactID, i.ContactID)
+	d.field("company_id", old.CompanyID, i.CompanyID)
+	d.field("title", old.Title, i.Title)
+	d.flag("need", old.Need, i.Need)
+	d.field("stage", old.Stage, stage)
+	d.field("lost_reason", old.LostReason, i.LostReason)
+	d.field("owner_id", old.OwnerID, i.OwnerID)
+	d.timeField("next_follow_up", old.NextFollowUp, i.NextFollowUp)
+	d.flag("notes", old.Notes, i.Notes)
+	d.timeField("closed_at", old.ClosedAt, i.ClosedAt)
+	return lastAt, r.logChange(ctx, now, a, crm.EntityInterest, i.ID, "update", d)
 }

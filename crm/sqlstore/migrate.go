@@ -44,7 +44,19 @@ func newProvider(db *sql.DB, d *dialect) (*goose.Provider, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	return providerFor(db, d, sub)
+}
+
+// providerFor builds the provider over the migrations in fsys.
+//
+// Migrations are numbered by the change that brings them, and changes
+// made side by side may land in either order: a database may have applied
+// 00003 before the 00002 of a change merged later. goose refuses such a
+// missing lower version by default; callroute applies it (every migration
+// depends on 00001 only, or names what it needs), so that the order in which
+// changes are merged does not break an upgrade.
+func providerFor(db *sql.DB, d *dialect, fsys fs.FS) (*goose.Provider, error) {
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithAllowOutofOrder(true)}
 	if d == postgresDialect {
 		// Several nodes may start at once: one migrates, the others wait.
 		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 600))
@@ -53,7 +65,7 @@ func newProvider(db *sql.DB, d *dialect) (*goose.Provider, error) {
 		}
 		opts = append(opts, goose.WithSessionLocker(locker))
 	}
-	return goose.NewProvider(d.goose, db, sub, opts...)
+	return goose.NewProvider(d.goose, db, fsys, opts...)
 }
 
 func migrateDB(ctx context.Context, db *sql.DB, d *dialect, logger *slog.Logger) error {

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"callroute/crm"
 )
@@ -29,17 +30,8 @@ func (s *Store) CreateTask(ctx context.Context, a crm.Actor, t *crm.Task) error 
 	var id int64
 	err := s.inTx(ctx, func(r runner) error {
 		var err error
-		id, err = r.insert(ctx, `INSERT INTO tasks (kind, assignee_id, contact_id, company_id, interest_id, interaction_id,
-			caller_e164, title, due, done_at, notes, version, created_at, created_by, updated_at, updated_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`,
-			string(t.Kind), nid(t.AssigneeID), nid(t.ContactID), nid(t.CompanyID), nid(t.InterestID), nid(t.InteractionID),
-			t.CallerE164, t.Title, r.d.ts(t.Due), r.d.tsp(t.DoneAt), t.Notes,
-			r.d.ts(now), nid(a.UserID), r.d.ts(now), nid(a.UserID))
-		if err != nil {
-			return fmt.Errorf("sqlstore: create task: %w", err)
-		}
-		return r.logChange(ctx, now, a, crm.EntityTask, id, "create",
-			map[string]any{"kind": t.Kind, "assignee_id": t.AssigneeID, "due": utc(t.Due)})
+		id, err = r.createTask(ctx, now, a, t)
+		return err
 	})
 	if err != nil {
 		return err
@@ -48,6 +40,21 @@ func (s *Store) CreateTask(ctx context.Context, a crm.Actor, t *crm.Task) error 
 	normTask(t)
 	t.Audit = createdAudit(now, a)
 	return nil
+}
+
+// createTask inserts a task and logs it.
+func (r runner) createTask(ctx context.Context, now time.Time, a crm.Actor, t *crm.Task) (int64, error) {
+	id, err := r.insert(ctx, `INSERT INTO tasks (kind, assignee_id, contact_id, company_id, interest_id, interaction_id,
+		caller_e164, title, due, done_at, notes, version, created_at, created_by, updated_at, updated_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`,
+		string(t.Kind), nid(t.AssigneeID), nid(t.ContactID), nid(t.CompanyID), nid(t.InterestID), nid(t.InteractionID),
+		t.CallerE164, t.Title, r.d.ts(t.Due), r.d.tsp(t.DoneAt), t.Notes,
+		r.d.ts(now), nid(a.UserID), r.d.ts(now), nid(a.UserID))
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: create task: %w", err)
+	}
+	return id, r.logChange(ctx, now, a, crm.EntityTask, id, "create",
+		map[string]any{"kind": t.Kind, "assignee_id": t.AssigneeID, "due": utc(t.Due)})
 }
 
 func (r runner) getTask(ctx context.Context, id int64) (*crm.Task, error) {
@@ -75,6 +82,9 @@ func (s *Store) ListTasks(ctx context.Context, f crm.TaskFilter) ([]crm.Task, er
 	if f.ContactID != 0 {
 		w.add("t.contact_id = ?", f.ContactID)
 	}
+	if f.InteractionID != 0 {
+		w.add("t.interaction_id = ?", f.InteractionID)
+	}
 	if f.OpenOnly {
 		w.add("t.done_at IS NULL")
 	}
@@ -91,40 +101,44 @@ func (s *Store) ListTasks(ctx context.Context, f crm.TaskFilter) ([]crm.Task, er
 func (s *Store) UpdateTask(ctx context.Context, a crm.Actor, t *crm.Task) error {
 	now := utc(s.now())
 	normTask(t)
-	err := s.inTx(ctx, func(r runner) error {
-		old, err := r.getTask(ctx, t.ID)
-		if err != nil {
-			return err
-		}
-		err = r.updateVersioned(ctx, "tasks", "task", t.ID,
-			`UPDATE tasks SET kind = ?, assignee_id = ?, contact_id = ?, company_id = ?, interest_id = ?,
-			interaction_id = ?, caller_e164 = ?, title = ?, due = ?, done_at = ?, notes = ?,
-			version = version + 1, updated_at = ?, updated_by = ? WHERE id = ? AND version = ?`,
-			string(t.Kind), nid(t.AssigneeID), nid(t.ContactID), nid(t.CompanyID), nid(t.InterestID), nid(t.InteractionID),
-			t.CallerE164, t.Title, r.d.ts(t.Due), r.d.tsp(t.DoneAt), t.Notes,
-			r.d.ts(now), nid(a.UserID), t.ID, t.Version)
-		if err != nil {
-			return err
-		}
-		d := diff{}
-		d.field("kind", old.Kind, t.Kind)
-		d.field("assignee_id", old.AssigneeID, t.AssigneeID)
-		d.field("contact_id", old.ContactID, t.ContactID)
-		d.field("company_id", old.CompanyID, t.CompanyID)
-		d.field("interest_id", old.InterestID, t.InterestID)
-		d.field("interaction_id", old.InteractionID, t.InteractionID)
-		d.field("caller_e164", old.CallerE164, t.CallerE164)
-		d.field("title", old.Title, t.Title)
-		if !old.Due.Equal(t.Due) {
-			d["due"] = [2]any{old.Due, t.Due}
-		}
-		d.timeField("done_at", old.DoneAt, t.DoneAt)
-		d.flag("notes", old.Notes, t.Notes)
-		return r.logChange(ctx, now, a, crm.EntityTask, t.ID, "update", d)
-	})
+	err := s.inTx(ctx, func(r runner) error { return r.updateTask(ctx, now, a, t) })
 	if err != nil {
 		return err
 	}
 	bumpAudit(&t.Audit, now, a)
 	return nil
+}
+
+// updateTask writes a task if its stored version is still t.Version, and
+// logs what changed.
+func (r runner) updateTask(ctx context.Context, now time.Time, a crm.Actor, t *crm.Task) error {
+	old, err := r.getTask(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	err = r.updateVersioned(ctx, "tasks", "task", t.ID,
+		`UPDATE tasks SET kind = ?, assignee_id = ?, contact_id = ?, company_id = ?, interest_id = ?,
+		interaction_id = ?, caller_e164 = ?, title = ?, due = ?, done_at = ?, notes = ?,
+		version = version + 1, updated_at = ?, updated_by = ? WHERE id = ? AND version = ?`,
+		string(t.Kind), nid(t.AssigneeID), nid(t.ContactID), nid(t.CompanyID), nid(t.InterestID), nid(t.InteractionID),
+		t.CallerE164, t.Title, r.d.ts(t.Due), r.d.tsp(t.DoneAt), t.Notes,
+		r.d.ts(now), nid(a.UserID), t.ID, t.Version)
+	if err != nil {
+		return err
+	}
+	d := diff{}
+	d.field("kind", old.Kind, t.Kind)
+	d.field("assignee_id", old.AssigneeID, t.AssigneeID)
+	d.field("contact_id", old.ContactID, t.ContactID)
+	d.field("company_id", old.CompanyID, t.CompanyID)
+	d.field("interest_id", old.InterestID, t.InterestID)
+	d.field("interaction_id", old.InteractionID, t.InteractionID)
+	d.field("caller_e164", old.CallerE164, t.CallerE164)
+	d.field("title", old.Title, t.Title)
+	if !old.Due.Equal(t.Due) {
+		d["due"] = [2]any{old.Due, t.Due}
+	}
+	d.timeField("done_at", old.DoneAt, t.DoneAt)
+	d.flag("notes", old.Notes, t.Notes)
+	return r.logChange(ctx, now, a, crm.EntityTask, t.ID, "update", d)
 }

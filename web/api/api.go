@@ -25,7 +25,8 @@ const (
 type handler struct {
 	svc        *crm.Service
 	log        *slog.Logger
-	recordings string // directory of voicemail recordings; "" = none
+	recordings string       // directory of voicemail recordings; "" = none
+	liveCalls  LiveCallFunc // the live call state; nil = none
 }
 
 // Option configures the API.
@@ -63,6 +64,7 @@ func New(svc *crm.Service, logger *slog.Logger, opts ...Option) http.Handler {
 		r.Post("/interactions", h.createInteraction)
 		r.Get("/interactions/{id}", getByID(h, h.svc.Interaction))
 		r.Get("/interactions/{id}/recording", h.recording)
+		h.callRoutes(r)
 		h.taskRoutes(r)
 		h.reportRoutes(r)
 		h.reassignmentRoutes(r)

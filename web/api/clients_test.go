@@ -100,7 +100,7 @@ func TestContacts(t *testing.T) {
 		f.post(f.mgr1Tok, "/contacts", map[string]any{"email": "x@y.ro"}).wantError(http.StatusBadRequest, "name")
 		f.post(f.mgr1Tok, "/contacts", map[string]any{"name": "X", "email": "nope"}).wantError(http.StatusBadRequest, "email")
 		f.post(f.mgr1Tok, "/contacts", map[string]any{"name": "X", "phones": []map[string]string{{"e164": "12"}}}).
-			wantError(http.StatusBadRequest, "phones[0]")
+			wantError(http.StatusBadRequest, "phones[0].e164")
 		// Only the head of sales moves an owned client to someone else.
 		f.patch(f.mgr1Tok, "/contacts/"+itoa(c.ID), map[string]any{"owner_id": f.mgr2.ID}).
 			wantError(http.StatusBadRequest, "owner_id")

@@ -17,6 +17,10 @@ type errorBody struct {
 	Field   string          `json:"field,omitempty"`
 	Lines   []crm.LineError `json:"lines,omitempty"`
 	Current any             `json:"current,omitempty"`
+	// A capture's conflict: the records changed since they were read, and
+	// the values that would replace different ones.
+	Stale  []string `json:"stale,omitempty"`
+	Fields []string `json:"fields,omitempty"`
 }
 
 // requestError is a problem with the request itself (its body, its

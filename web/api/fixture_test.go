@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/go-chi/chi/v5"
@@ -30,6 +31,40 @@ type fixture struct {
 
 	head, mgr1, mgr2, agent             *crm.User
 	headTok, mgr1Tok, mgr2Tok, agentTok string
+
+	// The live call state the API is given: calls in progress by Call-ID.
+	mu   sync.Mutex
+	live map[string]liveCall
+}
+
+type liveCall struct {
+	answeredBy int64
+	caller     string
+}
+
+// answer puts a call in the live state, answered by u (nil: ringing).
+func (f *fixture) answer(callID string, u *crm.User, caller string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	lc := liveCall{caller: caller}
+	if u != nil {
+		lc.answeredBy = u.ID
+	}
+	f.live[callID] = lc
+}
+
+// hangUp takes a call out of the live state.
+func (f *fixture) hangUp(callID string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	delete(f.live, callID)
+}
+
+func (f *fixture) liveCall(callID string) (int64, string, bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	lc, ok := f.live[callID]
+	return lc.answeredBy, lc.caller, ok
 }
 
 // each runs fn on every backend, in parallel with other tests, with a fresh
@@ -57,14 +92,14 @@ func newFixture(t *testing.T, url string) *fixture {
 		t.Fatal(err)
 	}
 	svc := crm.NewService(store, parser)
-	f := &fixture{t: t, svc: svc}
+	f := &fixture{t: t, svc: svc, live: map[string]liveCall{}}
 	f.head, f.headTok = f.newUser("head@example.com", "Helena Head", crm.RoleHead)
 	f.mgr1, f.mgr1Tok = f.newUser("mara@example.com", "Mara Manager", crm.RoleManager)
 	f.mgr2, f.mgr2Tok = f.newUser("matei@example.com", "Matei Manager", crm.RoleManager)
 	f.agent, f.agentTok = f.newUser("ana@example.com", "Ana Agent", crm.RoleAgent)
 
 	r := chi.NewRouter()
-	r.Mount("/api/v1", api.New(svc, logger))
+	r.Mount("/api/v1", api.New(svc, logger, api.WithLiveCalls(f.liveCall)))
 	f.srv = httptest.NewServer(r)
 	t.Cleanup(f.srv.Close)
 	return f
