@@ -67,7 +67,7 @@ type out struct {
 	State  string          `json:"state,omitempty"`  // call: connected, held, resumed, elsewhere
 	Device string          `json:"device,omitempty"` // call: where it was answered
 	Talk   *float64        `json:"talk_seconds,omitempty"`
-	Team   []crm.UserRef   `json:"team,omitempty"` // hello: whom a call can be transferred to
+	Team   []userOut       `json:"team,omitempty"` // hello: the colleagues (transfer, owner)
 
 	// ping
 	N int64 `json:"n,omitempty"`

@@ -117,7 +117,7 @@ func (t *tab) hello(ctx context.Context) {
 	if users, err := t.h.files.Users(ctx); err == nil {
 		for _, u := range users {
 			if u.Active && u.ID != t.user.ID {
-				m.Team = append(m.Team, crm.UserRef{ID: u.ID, Name: u.Name})
+				m.Team = append(m.Team, userOut{ID: u.ID, Name: u.Name, Role: u.Role})
 			}
 		}
 	}
