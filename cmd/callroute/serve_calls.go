@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -106,13 +107,15 @@ func newCalls(cfg *Config, svc *crm.Service, reg prometheus.Registerer, logger *
 // liveCall tells the API about a call in progress on this node (who
 // answered, who calls), so that it can be captured before routing writes
 // it at hang-up.
-func (c *calls) liveCall(callID string) (answeredBy int64, caller string, ok bool) {
-	for _, lc := range c.router.Calls() {
-		if lc.CallID == callID {
-			return lc.AgentID, lc.Caller, true
-		}
+func (c *calls) liveCall(callID string, userID int64) (answeredBy int64, caller string, ok bool) {
+	lc, ok := c.router.Call(callID)
+	if !ok {
+		return 0, "", false
 	}
-	return 0, "", false
+	if slices.Contains(lc.Answerers, userID) {
+		return userID, lc.Caller, true
+	}
+	return lc.AgentID, lc.Caller, true
 }
 
 // sipCredential finds a user's digest secrets in the client base.

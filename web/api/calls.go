@@ -11,11 +11,13 @@ import (
 )
 
 // LiveCallFunc tells the API what the live call state says about a call in
-// progress: who answered it (0 while nobody has) and the caller's number;
-// ok is false when the call is not live here. It lets the capture and the
-// wrap-up of a call be saved while the call is on, before routing has
-// written it (routing's registry of live calls is the usual source).
-type LiveCallFunc func(callID string) (answeredBy int64, callerE164 string, ok bool)
+// progress, as userID asks: who answered it (userID when they answered it
+// at some point, even if they have transferred it since; else whoever is
+// on it now, 0 while nobody is) and the caller's number; ok is false when
+// the call is not live here. It lets the capture and the wrap-up of a call
+// be saved while the call is on, before routing has written it (routing's
+// registry of live calls is the usual source).
+type LiveCallFunc func(callID string, userID int64) (answeredBy int64, callerE164 string, ok bool)
 
 // WithLiveCalls gives the API the live call state (nil: none; only calls
 // routing has written can then be captured).
@@ -44,11 +46,11 @@ func pathCallID(r *http.Request) (string, error) {
 }
 
 // live asks the live call state about a call.
-func (h *handler) live(callID string) *crm.LiveCall {
+func (h *handler) live(r *http.Request, callID string) *crm.LiveCall {
 	if h.liveCalls == nil {
 		return nil
 	}
-	by, caller, ok := h.liveCalls(callID)
+	by, caller, ok := h.liveCalls(callID, actor(r).UserID)
 	if !ok {
 		return nil
 	}
@@ -84,7 +86,7 @@ func (h *handler) captureCall(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	in.CallID, in.Live = id, h.live(id)
+	in.CallID, in.Live = id, h.live(r, id)
 	res, err := h.svc.SaveCallCapture(r.Context(), actor(r), in)
 	var ce *crm.CaptureConflictError
 	if errors.As(err, &ce) {
@@ -117,7 +119,7 @@ func (h *handler) wrapUpCall(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	in.Live = h.live(id)
+	in.Live = h.live(r, id)
 	res, err := h.svc.WrapUpCall(r.Context(), actor(r), id, in)
 	if err != nil {
 		h.fail(w, r, err)

@@ -60,7 +60,7 @@ func (f *fixture) hangUp(callID string) {
 	delete(f.live, callID)
 }
 
-func (f *fixture) liveCall(callID string) (int64, string, bool) {
+func (f *fixture) liveCall(callID string, _ int64) (int64, string, bool) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	lc, ok := f.live[callID]
