@@ -118,6 +118,7 @@ type errorPage struct {
 
 func (h *Handler) renderError(w http.ResponseWriter, r *http.Request, status int, heading, message string) {
 	h.pageHeaders(w, r)
+	r = h.withSession(r)
 	h.render(w, r, status, "error", heading, errorPage{Status: status, Heading: heading, Message: message})
 }
 
@@ -144,4 +145,18 @@ func (h *Handler) internalError(w http.ResponseWriter, r *http.Request, what str
 		slog.String("request_id", w.Header().Get("X-Request-Id")))
 	h.renderError(w, r, http.StatusInternalServerError, "Something went wrong",
 		"callroute could not do this just now. Try again in a moment.")
+}
+
+// withSession loads the request's session when no middleware did (error
+// pages answered from outside the UI's routes), so the header still shows
+// who is signed in.
+func (h *Handler) withSession(r *http.Request) *http.Request {
+	if session.User(r.Context()) != nil || h.sessions.Token(r) == "" {
+		return r
+	}
+	sess, u, err := h.sessions.Authenticate(r)
+	if err != nil {
+		return r
+	}
+	return r.WithContext(session.NewContext(r.Context(), sess, u))
 }
