@@ -79,10 +79,11 @@ func (p SessionPolicy) expired(s *Session, now time.Time) string {
 	return ""
 }
 
-// SignInThrottle is the brake on password guessing (ASVS 5.0 6.3.1): failed
-// sign-ins are counted per source address and per email from that source
-// over a sliding window; over a limit, further tries from there are refused
-// without checking the password. The real user signing in from elsewhere is
+// SignInThrottle is the brake on password guessing (ASVS 5.0 6.3.1): tries
+// that did not succeed are counted per source address and per email from
+// that source over a sliding window; over a limit, further tries from there
+// are refused without checking the password (and counted: a source that
+// keeps guessing stays braked). The real user signing in from elsewhere is
 // never locked out, since the count is per source.
 type SignInThrottle struct {
 	// Window is the span failures are counted over.
