@@ -1,8 +1,12 @@
 package ui
 
 import (
+	"bytes"
+	"html/template"
 	"strings"
 	"testing"
+
+	"callroute/crm"
 )
 
 func TestLocalPath(t *testing.T) {
@@ -76,5 +80,35 @@ func TestTemplatesAndAssets(t *testing.T) {
 	}
 	if tpl["layout"] != nil {
 		t.Error("the layout is listed as a screen")
+	}
+}
+
+// A screen adds its own JS module by defining "scripts" in its template.
+func TestScreenScriptsBlock(t *testing.T) {
+	a, err := loadAssets()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tpl, err := parseTemplates(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	screen := template.Must(tpl["workspace"].Clone())
+	template.Must(screen.Parse(`{{define "scripts"}}<script type="module" src="{{asset "js/api.js"}}"></script>{{end}}`))
+	var buf bytes.Buffer
+	if err := screen.ExecuteTemplate(&buf, layoutFile, view{Title: "Workspace", User: &crm.User{Name: "Ana", Email: "ana@example.com"}}); err != nil {
+		t.Fatal(err)
+	}
+	want := `<script type="module" src="/static/` + a.version + `/js/api.js"></script>`
+	if !strings.Contains(buf.String(), want) {
+		t.Errorf("the page lacks %s:\n%s", want, buf.String())
+	}
+	// Without its own block a screen loads only app.js.
+	buf.Reset()
+	if err := tpl["workspace"].ExecuteTemplate(&buf, layoutFile, view{User: &crm.User{}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(buf.String(), "<script"); n != 1 {
+		t.Errorf("the workspace loads %d scripts, want 1", n)
 	}
 }
