@@ -1,6 +1,7 @@
 package crm
 
 import (
+	"encoding/base64"
 	"strings"
 	"testing"
 )
@@ -60,5 +61,32 @@ func TestSIPHA1(t *testing.T) {
 	}
 	if len(sha) != 64 {
 		t.Errorf("SHA-256 HA1 length %d", len(sha))
+	}
+}
+
+// The dummy hash an unknown email is checked against must cost what a real
+// check costs: same algorithm and parameters as HashPassword's, and
+// parseable (a malformed one would fail fast and tell emails apart).
+func TestDummyHashCostsARealCheck(t *testing.T) {
+	real, err := HashPassword("anything at all")
+	if err != nil {
+		t.Fatal(err)
+	}
+	params := func(h string) string {
+		p := strings.Split(h, "$")
+		if len(p) != 6 {
+			t.Fatalf("hash %q has %d parts", h, len(p))
+		}
+		return strings.Join(p[1:4], "$")
+	}
+	if params(dummyHash) != params(real) {
+		t.Fatalf("dummy hash parameters %q, HashPassword's %q", params(dummyHash), params(real))
+	}
+	p := strings.Split(dummyHash, "$")
+	for i, want := range map[int]int{4: argonSaltLen, 5: argonKeyLen} {
+		b, err := base64.RawStdEncoding.DecodeString(p[i])
+		if err != nil || len(b) != want {
+			t.Fatalf("dummy hash part %d: %d bytes, %v; want %d", i, len(b), err, want)
+		}
 	}
 }

@@ -15,6 +15,9 @@ type Service struct {
 	now            func() time.Time
 	sipRealm       string
 	managersSeeAll bool
+	sessions       SessionPolicy
+	throttle       SignInThrottle
+	pwSlots        chan struct{} // argon2id checks running now
 }
 
 // Option configures a Service.
@@ -30,6 +33,14 @@ func WithSIPRealm(realm string) Option { return func(s *Service) { s.sipRealm = 
 // own (a team that shares its accounts).
 func WithManagersSeeAll(all bool) Option { return func(s *Service) { s.managersSeeAll = all } }
 
+// WithSessionPolicy sets how long browser sessions last; zero fields keep
+// their defaults.
+func WithSessionPolicy(p SessionPolicy) Option { return func(s *Service) { s.sessions = p } }
+
+// WithSignInThrottle sets the brake on failed sign-ins; zero fields keep
+// their defaults.
+func WithSignInThrottle(t SignInThrottle) Option { return func(s *Service) { s.throttle = t } }
+
 // DefaultSIPRealm is the digest realm when none is configured.
 const DefaultSIPRealm = "callroute"
 
@@ -40,6 +51,9 @@ func NewService(store Store, phones *PhoneParser, opts ...Option) *Service {
 	for _, o := range opts {
 		o(s)
 	}
+	s.sessions = s.sessions.withDefaults()
+	s.throttle = s.throttle.withDefaults()
+	s.pwSlots = make(chan struct{}, passwordSlots)
 	return s
 }
 

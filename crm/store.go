@@ -27,6 +27,36 @@ type Store interface {
 	CreateAPIToken(ctx context.Context, a Actor, t *APIToken) error
 	UserByTokenHash(ctx context.Context, hash string) (*User, error)
 
+	// Browser sessions and sign-in attempts. They are not client records:
+	// the change log gets only "sign_in", "sign_out" (an EndSession by a
+	// user) and "end_sessions" entries on the user.
+
+	// CreateSession stores a new session (sets ID); a missing user is a
+	// *FieldError on "user_id".
+	CreateSession(ctx context.Context, s *Session) error
+	// SessionByTokenHash returns the session with this token hash and its
+	// user (active or not), or ErrNotFound.
+	SessionByTokenHash(ctx context.Context, hash string) (*Session, *User, error)
+	// TouchSession sets a session's last-seen time.
+	TouchSession(ctx context.Context, id int64, at time.Time) error
+	// EndSession deletes one session; ErrNotFound when it is gone already.
+	EndSession(ctx context.Context, a Actor, id int64) error
+	// EndUserSessions deletes every session of a user and says how many.
+	EndUserSessions(ctx context.Context, a Actor, userID int64) (int, error)
+	// DeleteExpiredSessions deletes sessions created before createdBefore
+	// or last seen before seenBefore.
+	DeleteExpiredSessions(ctx context.Context, createdBefore, seenBefore time.Time) (int, error)
+	// AddSignInAttempt writes an attempt and forgets every attempt before
+	// forgetBefore (so the table holds one window's worth). Each call is
+	// its own committed statement: attempts written in parallel see each
+	// other when counted afterwards.
+	AddSignInAttempt(ctx context.Context, at SignInAttempt, forgetBefore time.Time) error
+	// CountSignInAttempts counts the attempts since since from source, all
+	// of them and those for emailKey.
+	CountSignInAttempts(ctx context.Context, source, emailKey string, since time.Time) (fromSource, forAccount int, err error)
+	// ClearSignInAttempts forgets the attempts from source for emailKey.
+	ClearSignInAttempts(ctx context.Context, source, emailKey string) error
+
 	CreateCompany(ctx context.Context, a Actor, c *Company) error // sets ID, Audit (Version 1)
 	GetCompany(ctx context.Context, id int64) (*Company, error)
 	CompanyByName(ctx context.Context, name string) (*Company, error) // case-insensitive exact match

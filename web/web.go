@@ -1,7 +1,9 @@
 // Package web is callroute's HTTP server: health and readiness probes,
-// Prometheus metrics, and the REST API (package web/api) under /api/v1,
-// behind request IDs, security headers, metrics, request logging and panic
-// recovery.
+// Prometheus metrics, the REST API (package web/api) under /api/v1 and the
+// browser UI (package web/ui: /login, /, /static/), behind request IDs,
+// security headers, metrics, request logging, panic recovery and the
+// cross-origin check (package web/csrf). New is the one place that mounts
+// everything.
 package web
 
 import (
@@ -9,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
@@ -17,6 +20,9 @@ import (
 
 	"callroute/crm"
 	"callroute/web/api"
+	"callroute/web/csrf"
+	"callroute/web/session"
+	"callroute/web/ui"
 )
 
 // Config is what the HTTP server is built from.
@@ -39,6 +45,10 @@ type Config struct {
 	// captured or wrapped up before routing has written it; nil means
 	// none (only written calls can be).
 	LiveCalls api.LiveCallFunc
+	// HTTPS says browsers reach the server over HTTPS (it serves TLS, or a
+	// proxy in front does): session cookies are then Secure with the
+	// __Host- prefix, and every answer carries HSTS.
+	HTTPS bool
 }
 
 // New returns the HTTP handler for the whole server. It panics when
@@ -68,10 +78,17 @@ func New(cfg Config) http.Handler {
 		}
 	}
 	metrics := newHTTPMetrics(reg)
+	sessions := session.New(cfg.CRM, cfg.HTTPS, logger)
+	pages, err := ui.New(ui.Config{CRM: cfg.CRM, Sessions: sessions, Logger: logger})
+	if err != nil {
+		panic("web.New: " + err.Error()) // the embedded templates are broken: a build mistake
+	}
+	crossOrigin := csrf.CrossOrigin(refuseCrossOrigin(pages, logger))
 
 	r := chi.NewRouter()
-	r.Use(requestID, securityHeaders, metrics.middleware, logRequests(logger), recoverPanics(logger))
-	r.NotFound(notFound)
+	r.Use(requestID, securityHeaders(cfg.HTTPS), metrics.middleware, logRequests(logger), recoverPanics(logger),
+		crossOrigin.Handler)
+	r.NotFound(notFound(pages))
 	r.Get("/healthz", healthz)
 	r.Get("/readyz", readyz(ready, logger))
 	r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
@@ -79,10 +96,39 @@ func New(cfg Config) http.Handler {
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelError),
 		EnableOpenMetrics: true,
 	}))
-	r.Mount("/api/v1", api.New(cfg.CRM, logger, api.WithRecordings(cfg.RecordingsDir), api.WithLiveCalls(cfg.LiveCalls)))
+	r.Mount("/api/v1", api.New(cfg.CRM, logger, api.WithRecordings(cfg.RecordingsDir),
+		api.WithLiveCalls(cfg.LiveCalls), api.WithSessions(sessions)))
+	pages.Routes(r)
 	return r
 }
 
-func notFound(w http.ResponseWriter, r *http.Request) {
-	writeJSONError(w, http.StatusNotFound, "no such page: "+r.URL.Path)
+// refuseCrossOrigin answers an unsafe request another site's page made
+// (Sec-Fetch-Site or Origin): 403, as JSON for the API, as a page for the
+// UI, and a security log line.
+func refuseCrossOrigin(pages *ui.Handler, logger *slog.Logger) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		logger.WarnContext(r.Context(), "cross-origin request refused",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.String("origin", r.Header.Get("Origin")), slog.String("sec_fetch_site", r.Header.Get("Sec-Fetch-Site")),
+			slog.String("request_id", RequestID(r.Context())))
+		if isAPI(r) {
+			writeJSONError(w, http.StatusForbidden, "cross-origin request refused")
+			return
+		}
+		pages.CrossSite(w, r)
+	})
+}
+
+func isAPI(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+
+// notFound answers a browser's page request with a page, anything else with
+// JSON.
+func notFound(pages *ui.Handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !isAPI(r) && strings.Contains(r.Header.Get("Accept"), "text/html") {
+			pages.NotFound(w, r)
+			return
+		}
+		writeJSONError(w, http.StatusNotFound, "no such page: "+r.URL.Path)
+	}
 }

@@ -32,6 +32,7 @@ type Config struct {
 	RedisURL        string // for live state over several nodes, not in this version
 	ShutdownTimeout time.Duration
 
+	HTTP  HTTPConfig
 	Calls CallConfig
 }
 
@@ -85,13 +86,14 @@ func (cfg *Config) serviceFlags(fs *flag.FlagSet) {
 // serveFlags are the settings of the running service.
 func (cfg *Config) serveFlags(fs *flag.FlagSet) {
 	checkedVar(fs, &cfg.HTTPAddr, "http-addr", defaultHTTPAddr,
-		"`host:port` the HTTP server (REST API, /healthz, /readyz, /metrics) listens on; port 0 picks a free port", checkHostPort)
+		"`host:port` the HTTP server (browser UI, REST API, /healthz, /readyz, /metrics) listens on; port 0 picks a free port", checkHostPort)
 	checkedVar(fs, &cfg.SIPAddr, "sip-addr", defaultSIPAddr,
 		"`host:port` the SIP edge listens on (UDP, and TCP unless --sip-tcp-addr says otherwise); RTP binds to its host", checkHostPort)
 	fs.StringVar(&cfg.RedisURL, "redis-url", "",
 		"Redis `URL` for live state shared by several nodes; not used yet (this version keeps live state in memory: one node)")
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", defaultShutdownTimeout,
 		"how long a stopping server waits for requests in flight (`duration`)")
+	cfg.httpFlags(fs)
 }
 
 // allSettings has every setting, for `callroute help`.

@@ -26,7 +26,8 @@ func TestConfigDefaults(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := Config{DataDir: "./data", HTTPAddr: "127.0.0.1:8080", SIPAddr: "127.0.0.1:5060", Region: "RO",
-		LogLevel: slog.LevelInfo, SIPRealm: "callroute", ShutdownTimeout: defaultShutdownTimeout}
+		LogLevel: slog.LevelInfo, SIPRealm: "callroute", ShutdownTimeout: defaultShutdownTimeout,
+		HTTP: HTTPConfig{SessionIdleTimeout: 2 * time.Hour, SessionMaxAge: 12 * time.Hour}}
 	calls := cfg.Calls
 	cfg.Calls = CallConfig{}
 	if !reflect.DeepEqual(*cfg, want) {
@@ -151,5 +152,40 @@ func TestDataDirCreated(t *testing.T) {
 	}
 	if !strings.Contains(r.stderr, "callroute user add") {
 		t.Errorf("user list on an empty database does not say how to add the first user: %q", r.stderr)
+	}
+}
+
+func TestConfigHTTPS(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		env  map[string]string
+		want string // "" = fine
+	}{
+		{args: nil},
+		{args: []string{"--http-tls-cert", "c.pem", "--http-tls-key", "k.pem"}},
+		{env: map[string]string{"CALLROUTE_HTTP_TLS_CERT": "c.pem", "CALLROUTE_HTTP_TLS_KEY": "k.pem"}},
+		{args: []string{"--http-tls-cert", "c.pem"}, want: "--http-tls-cert and --http-tls-key go together"},
+		{env: map[string]string{"CALLROUTE_HTTP_TLS_KEY": "k.pem"}, want: "--http-tls-cert and --http-tls-key go together"},
+		{args: []string{"--session-idle-timeout", "0s"}, want: "--session-idle-timeout must be positive"},
+		{args: []string{"--session-max-age", "-1h"}, want: "--session-max-age must be positive"},
+	} {
+		cfg, err := serveConfig(t, tc.env, tc.args...)
+		if err == nil {
+			err = cfg.checkHTTP()
+		}
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%v %v: %v", tc.args, tc.env, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%v %v: error %v, want %q", tc.args, tc.env, err, tc.want)
+		}
+	}
+	cfg, _ := serveConfig(t, map[string]string{"CALLROUTE_SESSION_IDLE_TIMEOUT": "45m", "CALLROUTE_SESSION_MAX_AGE": "10h"})
+	if p := cfg.sessionPolicy(); p.IdleTimeout != 45*time.Minute || p.MaxAge != 10*time.Hour {
+		t.Errorf("session policy from the environment: %+v", p)
+	}
+	cfg, _ = serveConfig(t, nil, "--http-tls-cert", "/nonexistent/c.pem", "--http-tls-key", "/nonexistent/k.pem")
+	if _, err := cfg.httpTLS(); err == nil || !strings.Contains(err.Error(), "/nonexistent/c.pem") {
+		t.Errorf("a missing certificate: %v, want an error naming the file", err)
 	}
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"flag"
 	"fmt"
@@ -29,8 +30,9 @@ var serveCommand = &command{
 calls on the SIP edge (--sip-addr: trunks in --trunks without
 authentication, SIP users with digest authentication; desk phones register
 there) and routes them to the caller's owner, the inbound desk, the desk
-queue or voicemail; serves the REST API under /api/v1, /healthz, /readyz
-and /metrics on --http-addr. On SIGINT or SIGTERM it stops taking calls (503
+queue or voicemail; serves the browser UI (sign in at /login), the REST API
+under /api/v1, /healthz, /readyz and /metrics on --http-addr, over HTTPS
+with --http-tls-cert and --http-tls-key. On SIGINT or SIGTERM it stops taking calls (503
 with Retry-After), lets live calls finish (up to --drain-timeout) and
 requests in flight (up to --shutdown-timeout).
 
@@ -68,6 +70,9 @@ func runServe(ctx context.Context, c *cli, cmd *command, args []string) error {
 	if _, err := c.parse(cmd, serveFlagSet(&cfg, &withDemo), args, 0); err != nil {
 		return err
 	}
+	if err := cfg.checkHTTP(); err != nil {
+		return err
+	}
 	if withDemo && cfg.Region != demo.Region {
 		return usagef("serve: --demo needs --region %s: the demo's phone numbers are %s numbers", demo.Region, demo.Region)
 	}
@@ -94,12 +99,18 @@ func runServe(ctx context.Context, c *cli, cmd *command, args []string) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var tlsCfg *tls.Config
+	if cfg.httpsOn() {
+		if tlsCfg, err = cfg.httpTLS(); err != nil {
+			return err
+		}
+	}
 	calls, err := newCalls(&cfg, svc, reg, logger)
 	if err != nil {
 		return fmt.Errorf("calls: %w", err)
 	}
 	handler := web.New(web.Config{CRM: svc, Registry: reg, Logger: logger, Ready: svc.Ping,
-		RecordingsDir: filepath.Join(cfg.DataDir, recordingsDir), LiveCalls: calls.liveCall})
+		RecordingsDir: filepath.Join(cfg.DataDir, recordingsDir), HTTPS: cfg.httpsOn(), LiveCalls: calls.liveCall})
 
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -112,14 +123,21 @@ func runServe(ctx context.Context, c *cli, cmd *command, args []string) error {
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		TLSConfig:         tlsCfg,
 	}
-	baseURL := displayURL(ln.Addr())
+	baseURL := displayURL(ln.Addr(), tlsCfg != nil)
 	logger.Info("serving", "addr", ln.Addr().String(), "database", redactURL(cfg.databaseURL()))
 	fmt.Fprintf(c.stdout, "callroute is listening on %s\n", baseURL)
 	intro.print(c.stdout, baseURL)
 
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
+	go func() {
+		if tlsCfg != nil {
+			errc <- srv.ServeTLS(ln, "", "") // the certificate is in TLSConfig
+			return
+		}
+		errc <- srv.Serve(ln)
+	}()
 	sipErr := make(chan error, 1)
 	go func() {
 		sipErr <- calls.run(ctx, func(a sip.Addrs) {
@@ -162,13 +180,17 @@ func addrOrOff(a netip.AddrPort) string {
 // displayURL is the URL to print for the bound address (not the configured
 // one: port 0 picks a free port). A wildcard address is shown as loopback,
 // which reaches it from this machine.
-func displayURL(addr net.Addr) string {
+func displayURL(addr net.Addr, https bool) string {
+	scheme := "http://"
+	if https {
+		scheme = "https://"
+	}
 	host, port, err := net.SplitHostPort(addr.String())
 	if err != nil {
-		return "http://" + addr.String()
+		return scheme + addr.String()
 	}
 	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
 		host = "127.0.0.1"
 	}
-	return "http://" + net.JoinHostPort(host, port)
+	return scheme + net.JoinHostPort(host, port)
 }

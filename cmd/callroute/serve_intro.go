@@ -78,7 +78,7 @@ func (s *startInfo) print(w io.Writer, baseURL string) {
 
 func (s *startInfo) printDemo(w io.Writer, baseURL string) {
 	d := s.demo
-	fmt.Fprintf(w, "\nDemo data: %s, a B2B supplier with its clients. The demo users' password\nis %q (the sign-in page comes with the browser softphone):\n", d.Company, d.Password)
+	fmt.Fprintf(w, "\nDemo data: %s, a B2B supplier with its clients. Sign in at\n  %s/login\nas any demo user, with the password %q:\n", d.Company, baseURL, d.Password)
 	for _, u := range d.Users {
 		fmt.Fprintf(w, "  %-14s %-18s %s\n", roleNames[u.Role], u.Name, u.Email)
 	}

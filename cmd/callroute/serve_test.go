@@ -3,7 +3,10 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -99,7 +102,8 @@ func TestServeDemo(t *testing.T) {
 	m := srv.waitFor(t, curlLine)
 	token, base, path := m[1], m[2], m[3]
 	out := srv.stdout.String()
-	for _, want := range []string{"listening on " + base, demo.Password, demo.HeadEmail, "manager", "desk agent"} {
+	for _, want := range []string{"listening on " + base, demo.Password, demo.HeadEmail, "manager", "desk agent",
+		"Sign in at\n  " + base + "/login\n"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("serve --demo output does not show %q:\n%s", want, out)
 		}
@@ -132,6 +136,10 @@ func TestServeDemo(t *testing.T) {
 		if code, body := get(t, base+p, ""); code != http.StatusOK {
 			t.Errorf("GET %s: %d %s", p, code, body)
 		}
+	}
+	// The printed password signs the demo head of sales in on the page.
+	if code := signInPage(t, base, demo.HeadEmail, demo.Password); code != http.StatusSeeOther {
+		t.Errorf("sign in as %s with the printed password: %d, want 303", demo.HeadEmail, code)
 	}
 	srv.stop(t)
 
@@ -166,4 +174,30 @@ func TestServeEmpty(t *testing.T) {
 	if !strings.Contains(srv.stderr.String(), "redis-url is set but not used yet") {
 		t.Errorf("no warning that --redis-url is not used:\n%s", srv.stderr)
 	}
+}
+
+var loginFormToken = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
+
+// signInPage signs in through the sign-in form as a browser would and
+// returns the status of the POST (303 on success).
+func signInPage(t *testing.T, base, email, password string) int {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	res, err := c.Get(base + "/login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	m := loginFormToken.FindSubmatch(body)
+	if m == nil {
+		t.Fatalf("GET /login: %d, no form token:\n%s", res.StatusCode, body)
+	}
+	res, err = c.PostForm(base+"/login", url.Values{"csrf_token": {string(m[1])}, "email": {email}, "password": {password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
 }

@@ -39,7 +39,8 @@ func newService(cfg *Config, store crm.Store) (*crm.Service, error) {
 	}
 	return crm.NewService(store, phones,
 		crm.WithSIPRealm(cfg.SIPRealm),
-		crm.WithManagersSeeAll(cfg.ManagersSeeAll)), nil
+		crm.WithManagersSeeAll(cfg.ManagersSeeAll),
+		crm.WithSessionPolicy(cfg.sessionPolicy())), nil
 }
 
 // openService opens the store and the service over it, for the commands

@@ -1,5 +1,7 @@
 // Package api is callroute's REST API, mounted at /api/v1: JSON over
-// crm.Service, for people signed in with a bearer token. Every call to the
+// crm.Service, for people signed in with a bearer token, or, from the
+// browser UI's pages, with their session cookie (unsafe methods then carry
+// the session's CSRF token in X-CSRF-Token). Every call to the
 // Service is made as the signed-in user (crm.ActorOf), so the Service's role
 // and visibility rules decide what each user may see and do.
 package api
@@ -11,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"callroute/crm"
+	"callroute/web/session"
 )
 
 // Body limits: JSON bodies are small; a contacts CSV may be large.
@@ -25,8 +28,9 @@ const (
 type handler struct {
 	svc        *crm.Service
 	log        *slog.Logger
-	recordings string       // directory of voicemail recordings; "" = none
-	liveCalls  LiveCallFunc // the live call state; nil = none
+	recordings string           // directory of voicemail recordings; "" = none
+	liveCalls  LiveCallFunc     // the live call state; nil = none
+	sessions   *session.Manager // browser sessions; nil = bearer tokens only
 }
 
 // Option configures the API.
@@ -35,6 +39,10 @@ type Option func(*handler)
 // WithRecordings serves voicemail recordings from dir (GET
 // /interactions/{id}/recording).
 func WithRecordings(dir string) Option { return func(h *handler) { h.recordings = dir } }
+
+// WithSessions also accepts the browser UI's session cookie, with the
+// session's CSRF token in X-CSRF-Token for every unsafe method.
+func WithSessions(m *session.Manager) Option { return func(h *handler) { h.sessions = m } }
 
 // New returns the REST API; its routes are relative to where it is mounted
 // (/api/v1). A nil logger means slog.Default().
