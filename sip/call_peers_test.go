@@ -143,10 +143,17 @@ func (m *peerMedia) since(t time.Time) []int16 {
 	return out
 }
 
-// hearFor waits d and returns what was heard meanwhile.
+// hearFor returns d of audio heard from now on: it waits d, and longer
+// (up to 3 s more) while packets are late on a loaded machine.
 func (m *peerMedia) hearFor(d time.Duration) []int16 {
 	from := time.Now()
 	time.Sleep(d)
+	want := int(d.Milliseconds()) * 8
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if pcm := m.since(from); len(pcm) >= want {
+			return pcm
+		}
+	}
 	return m.since(from)
 }
 

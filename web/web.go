@@ -20,6 +20,7 @@ import (
 
 	"callroute/crm"
 	"callroute/web/api"
+	"callroute/web/softphone"
 	"callroute/web/csrf"
 	"callroute/web/session"
 	"callroute/web/ui"
@@ -45,6 +46,9 @@ type Config struct {
 	// captured or wrapped up before routing has written it; nil means
 	// none (only written calls can be).
 	LiveCalls api.LiveCallFunc
+	// Softphone is the browser softphone's agent channel, served at
+	// /softphone/ws to signed-in users; nil means none.
+	Softphone *softphone.Hub
 	// HTTPS says browsers reach the server over HTTPS (it serves TLS, or a
 	// proxy in front does): session cookies are then Secure with the
 	// __Host- prefix, and every answer carries HSTS.
@@ -99,7 +103,28 @@ func New(cfg Config) http.Handler {
 	r.Mount("/api/v1", api.New(cfg.CRM, logger, api.WithRecordings(cfg.RecordingsDir),
 		api.WithLiveCalls(cfg.LiveCalls), api.WithSessions(sessions)))
 	pages.Routes(r)
+	if cfg.Softphone != nil {
+		r.Method(http.MethodGet, "/softphone/ws", cfg.Softphone.Handler(sessionAuth(sessions)))
+	}
 	return r
+}
+
+// sessionAuth signs the softphone's WebSocket in with the session cookie,
+// and checks it again for as long as the socket stays open: a user who
+// signs out or is deactivated loses it.
+func sessionAuth(m *session.Manager) softphone.AuthFunc {
+	return func(r *http.Request) (*crm.User, func(context.Context) error, error) {
+		_, u, err := m.Authenticate(r)
+		if err != nil {
+			return nil, nil, err
+		}
+		token := m.Token(r)
+		still := func(ctx context.Context) error {
+			_, _, err := m.Lookup(ctx, token)
+			return err
+		}
+		return u, still, nil
+	}
 }
 
 // refuseCrossOrigin answers an unsafe request another site's page made

@@ -84,13 +84,7 @@ func newEnv(t *testing.T, o envOpts) *env {
 			return nil, errors.New("no media in this test")
 		}
 	}
-	e.hub, err = New(cfg, Deps{
-		Authenticate: func(r *http.Request) (*crm.User, error) {
-			tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-			return e.svc.Authenticate(r.Context(), tok)
-		},
-		Files: e.svc, NewLeg: e.newLeg, Logger: log,
-	})
+	e.hub, err = New(cfg, Deps{Files: e.svc, NewLeg: e.newLeg, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +101,15 @@ func newEnv(t *testing.T, o envOpts) *env {
 	var wg sync.WaitGroup
 	wg.Go(func() { _ = e.hub.Run(rctx) })
 	wg.Go(func() { _ = e.router.Run(rctx) })
-	e.srv = httptest.NewServer(e.hub)
+	e.srv = httptest.NewServer(e.hub.Handler(func(r *http.Request) (*crm.User, func(context.Context) error, error) {
+		tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		u, err := e.svc.Authenticate(r.Context(), tok)
+		still := func(ctx context.Context) error {
+			_, err := e.svc.Authenticate(ctx, tok)
+			return err
+		}
+		return u, still, err
+	}))
 	t.Cleanup(func() {
 		e.srv.Close()
 		e.hub.Close()

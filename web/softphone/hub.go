@@ -31,6 +31,9 @@ type Config struct {
 	// open the WebSocket (host patterns, as github.com/coder/websocket
 	// takes them); empty means the same host only.
 	OriginPatterns []string
+	// SessionCheckInterval is how often an open tab's sign-in is checked
+	// again: a signed-out or deactivated user's tabs close within it.
+	SessionCheckInterval time.Duration
 	// MaxMessageBytes bounds one message from a tab; MaxMessagesPerSecond
 	// its rate. A tab beyond either is closed.
 	MaxMessageBytes      int64
@@ -43,6 +46,7 @@ func DefaultConfig() Config {
 		HeartbeatInterval:    2 * time.Second,
 		HeartbeatTimeout:     6 * time.Second,
 		AnswerTimeout:        10 * time.Second,
+		SessionCheckInterval: 30 * time.Second,
 		MaxMessageBytes:      64 << 10,
 		MaxMessagesPerSecond: 50,
 	}
@@ -55,6 +59,8 @@ func (c Config) Validate() error {
 		return fmt.Errorf("HeartbeatInterval: %v must be positive", c.HeartbeatInterval)
 	case c.HeartbeatTimeout <= c.HeartbeatInterval:
 		return fmt.Errorf("HeartbeatTimeout: %v must be longer than HeartbeatInterval %v", c.HeartbeatTimeout, c.HeartbeatInterval)
+	case c.SessionCheckInterval <= 0:
+		return fmt.Errorf("SessionCheckInterval: %v must be positive", c.SessionCheckInterval)
 	case c.AnswerTimeout <= 0:
 		return fmt.Errorf("AnswerTimeout: %v must be positive", c.AnswerTimeout)
 	case c.MaxMessageBytes < 4096:
@@ -101,25 +107,28 @@ type MediaLeg interface {
 }
 
 // NewLegFunc makes a WebRTC leg for a call; prefer is the caller's codec, so
-// the bridge passes RTP through unchanged when the browser takes it.
+// the bridge passes RTP through unchanged when the browser takes it. The leg
+// may end with ctx, but the hub always closes it itself.
 type NewLegFunc func(ctx context.Context, callID string, prefer media.Codec, log *slog.Logger) (MediaLeg, error)
 
 // Deps are what the hub works with; all are required, the Router is set
 // with [Hub.Attach] (routing needs the hub's ringer first).
 type Deps struct {
-	// Authenticate says who the WebSocket request is from (the session
-	// cookie); an error or nil user is refused with 401.
-	Authenticate func(*http.Request) (*crm.User, error)
-	Files        Files
-	NewLeg       NewLegFunc
-	Logger       *slog.Logger
+	Files  Files
+	NewLeg NewLegFunc
+	Logger *slog.Logger
 }
+
+// AuthFunc says who a WebSocket request is from (the session cookie), and
+// gives a check that they still are: it fails once the session has ended
+// or the user was deactivated, and the tab is then closed. An error or a
+// nil user is refused with 401.
+type AuthFunc func(r *http.Request) (user *crm.User, still func(context.Context) error, err error)
 
 // Hub is the agent channel of one node: the open tabs of every signed-in
 // agent, their rings and calls.
 type Hub struct {
 	cfg    Config
-	auth   func(*http.Request) (*crm.User, error)
 	files  Files
 	newLeg NewLegFunc
 	log    *slog.Logger
@@ -142,14 +151,14 @@ func New(cfg Config, d Deps) (*Hub, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, fmt.Errorf("softphone: %w", err)
 	}
-	if d.Files == nil || d.NewLeg == nil || d.Authenticate == nil {
-		return nil, errors.New("softphone: Authenticate, Files and NewLeg are required")
+	if d.Files == nil || d.NewLeg == nil {
+		return nil, errors.New("softphone: Files and NewLeg are required")
 	}
 	log := d.Logger
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Hub{cfg: cfg, auth: d.Authenticate, files: d.Files, newLeg: d.NewLeg, log: log,
+	return &Hub{cfg: cfg, files: d.Files, newLeg: d.NewLeg, log: log,
 		tabs: map[int64][]*tab{}, rings: map[int64][]*ring{}, calls: map[string]*bLeg{},
 		ended: make(chan struct{})}, nil
 }

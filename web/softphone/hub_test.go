@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"callroute/crm"
 	"callroute/routing"
 )
 
@@ -197,4 +198,24 @@ func TestReloadedTabRingsAgain(t *testing.T) {
 	cancel()
 	<-done
 	b.wait("ring_end", nil)
+}
+
+// TestDeactivatedUserLosesTheirTabs: the sign-in of an open tab is checked
+// again every SessionCheckInterval; a user who is deactivated (or signed
+// out) loses the channel, and is offline.
+func TestDeactivatedUserLosesTheirTabs(t *testing.T) {
+	e := newEnv(t, envOpts{cfg: func(c *Config) { c.SessionCheckInterval = 200 * time.Millisecond }})
+	ana := e.users["ana@example.com"]
+	c := e.tab("ana@example.com")
+	waitFor(t, "online", func() bool { return e.agent(ana).Devices == 1 })
+	head := crm.Actor{UserID: 0, Role: crm.RoleHead}
+	if err := e.svc.SetUserActive(context.Background(), head, ana.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-c.gone:
+	case <-time.After(3 * time.Second):
+		t.Fatal("a deactivated user's tab stayed open")
+	}
+	waitFor(t, "offline", func() bool { return e.agent(ana).Presence == routing.Offline })
 }

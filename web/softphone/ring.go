@@ -187,7 +187,9 @@ func (rg *ring) connect(ctx context.Context, t *tab) (*bLeg, error) {
 		prefer = c.Codec()
 	}
 	log := h.log.With("call_id", req.Call.ID, "user_id", req.UserID, "tab", t.id)
-	leg, err := h.newLeg(nctx, req.Call.ID, prefer, log)
+	// The leg lives as long as the call, not the ring: its owner (the
+	// bLeg, or fail below) closes it.
+	leg, err := h.newLeg(context.WithoutCancel(ctx), req.Call.ID, prefer, log)
 	if err != nil {
 		return nil, fmt.Errorf("the WebRTC leg: %w", err)
 	}

@@ -30,6 +30,7 @@ type tab struct {
 	id    string
 	user  *crm.User
 	audio bool // rings and carries calls; off: a workspace for a SIP desk phone
+	still func(context.Context) error
 	conn  *websocket.Conn
 	log   *slog.Logger
 
@@ -42,16 +43,21 @@ type tab struct {
 	calls map[string]*bLeg
 }
 
-// ServeHTTP upgrades a signed-in agent's request to the agent channel and
-// serves it until the tab goes. The WebSocket's Origin must be this host
-// (or match Config.OriginPatterns): a page of another site cannot open it
-// with the agent's cookie (cross-site WebSocket hijacking).
-func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// Handler is the agent channel's HTTP handler: it upgrades a signed-in
+// agent's request to the WebSocket and serves it until the tab goes. The
+// WebSocket's Origin must be this host (or match Config.OriginPatterns): a
+// page of another site cannot open it with the agent's cookie (cross-site
+// WebSocket hijacking).
+func (h *Hub) Handler(auth AuthFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.serveHTTP(w, r, auth) })
+}
+
+func (h *Hub) serveHTTP(w http.ResponseWriter, r *http.Request, auth AuthFunc) {
 	if h.routing() == nil {
 		http.Error(w, "the softphone is not ready", http.StatusServiceUnavailable)
 		return
 	}
-	user, err := h.auth(r)
+	user, still, err := auth(r)
 	if err != nil || user == nil || !user.Active {
 		http.Error(w, "sign in first", http.StatusUnauthorized)
 		return
@@ -63,7 +69,7 @@ func (h *Hub) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	conn.SetReadLimit(h.cfg.MaxMessageBytes)
 	t := &tab{h: h, id: fmt.Sprintf("t%d", h.seq.Add(1)), user: user, audio: r.URL.Query().Get("audio") != "off",
-		conn: conn, out: make(chan out, sendBuffer), done: make(chan struct{}), calls: map[string]*bLeg{}}
+		still: still, conn: conn, out: make(chan out, sendBuffer), done: make(chan struct{}), calls: map[string]*bLeg{}}
 	t.log = h.log.With("user_id", user.ID, "tab", t.id)
 	h.wg.Add(1)
 	defer h.wg.Done()
@@ -177,6 +183,8 @@ func (t *tab) write(ctx context.Context) {
 func (t *tab) heartbeat(ctx context.Context) {
 	tick := time.NewTicker(t.h.cfg.HeartbeatInterval)
 	defer tick.Stop()
+	recheck := time.NewTicker(t.h.cfg.SessionCheckInterval)
+	defer recheck.Stop()
 	var n int64
 	for {
 		select {
@@ -184,6 +192,19 @@ func (t *tab) heartbeat(ctx context.Context) {
 			return
 		case <-ctx.Done():
 			return
+		case <-recheck.C:
+			if t.still == nil {
+				continue
+			}
+			cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+			err := t.still(cctx)
+			cancel()
+			if err != nil && ctx.Err() == nil {
+				t.log.Info("softphone: the sign-in ended, closing the tab", "err", err)
+				_ = t.conn.Close(websocket.StatusPolicyViolation, "signed out")
+				t.close("signed out")
+				return
+			}
 		case <-tick.C:
 			if time.Since(time.Unix(0, t.lastSeen.Load())) > t.h.cfg.HeartbeatTimeout {
 				t.log.Info("softphone: tab stopped answering heartbeats")
