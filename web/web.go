@@ -20,9 +20,9 @@ import (
 
 	"callroute/crm"
 	"callroute/web/api"
-	"callroute/web/softphone"
 	"callroute/web/csrf"
 	"callroute/web/session"
+	"callroute/web/softphone"
 	"callroute/web/ui"
 )
 
