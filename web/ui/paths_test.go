@@ -103,12 +103,12 @@ func TestScreenScriptsBlock(t *testing.T) {
 	if !strings.Contains(buf.String(), want) {
 		t.Errorf("the page lacks %s:\n%s", want, buf.String())
 	}
-	// Without its own block a screen loads only app.js.
+	// Without its own block a screen (sign-in) loads only app.js.
 	buf.Reset()
-	if err := tpl["workspace"].ExecuteTemplate(&buf, layoutFile, view{User: &crm.User{}}); err != nil {
+	if err := tpl["login"].ExecuteTemplate(&buf, layoutFile, view{Data: loginForm{}}); err != nil {
 		t.Fatal(err)
 	}
 	if n := strings.Count(buf.String(), "<script"); n != 1 {
-		t.Errorf("the workspace loads %d scripts, want 1", n)
+		t.Errorf("the sign-in page loads %d scripts, want 1", n)
 	}
 }
