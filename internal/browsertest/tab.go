@@ -1,0 +1,557 @@
+package browsertest
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/inspector"
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/target"
+	"github.com/chromedp/chromedp"
+)
+
+// pollInterval is how often the harness re-checks a condition in the page.
+const pollInterval = 100 * time.Millisecond
+
+// Tab is one browser tab. Every method fails the test (t.Fatal) on error,
+// with the tab's recent console output in the message; call them from the
+// test's goroutine or the goroutine For was given.
+type Tab struct {
+	*tabState
+	t testing.TB
+	// timeout is WithTimeout's; zero means the Options' defaults.
+	timeout time.Duration
+}
+
+// tabState is shared by a Tab and the copies For and WithTimeout make.
+type tabState struct {
+	b                *Browser
+	name             string
+	user             int
+	browserContextID cdp.BrowserContextID
+	ctx              context.Context
+	cancel           context.CancelFunc
+	targetID         target.ID
+	console          *consoleLog
+	consoleDone      chan struct{}
+	closeOnce        sync.Once
+	mu               sync.Mutex
+	closed           bool
+	probe            bool
+}
+
+func (b *Browser) newTab(t testing.TB, bc cdp.BrowserContextID, user int) *Tab {
+	t.Helper()
+	b.mu.Lock()
+	b.tabSeq++
+	name := fmt.Sprintf("tab %d (user %d)", b.tabSeq, user)
+	b.mu.Unlock()
+	ctx, cancel := chromedp.NewContext(b.root, chromedp.WithExistingBrowserContext(bc))
+	st := &tabState{
+		b: b, name: name, user: user, browserContextID: bc, ctx: ctx, cancel: cancel,
+		console:     newConsoleLog(maxConsoleLines),
+		consoleDone: make(chan struct{}),
+	}
+	tab := &Tab{tabState: st, t: t}
+	// The first Run creates the target and binds it to ctx, so like the
+	// launch it is bounded from outside.
+	if err := runBounded(ctx, b.opts.WaitTimeout, func() error { return chromedp.Do(ctx) }); err != nil {
+		cancel()
+		t.Fatalf("browsertest: open %s: %v", name, err)
+	}
+	st.targetID = chromedp.FromContext(ctx).Target.TargetID
+	messages := chromedp.Console(ctx)
+	go func() {
+		// Owned by the tab: ends when the tab's context does (Close).
+		defer close(st.consoleDone)
+		for m, err := range messages {
+			if err != nil {
+				return
+			}
+			st.console.add(m)
+		}
+	}()
+	t.Cleanup(func() {
+		if t.Failed() {
+			tab.dumpOnFailure()
+		}
+		tab.close()
+	})
+	return tab
+}
+
+// NewTab opens another tab for the same user as tab: same browser context,
+// so it shares cookies and storage with tab (two softphone tabs of one
+// agent).
+func (tab *Tab) NewTab(t testing.TB) *Tab {
+	t.Helper()
+	return tab.b.newTab(t, tab.browserContextID, tab.user)
+}
+
+// For returns the same tab reporting failures to t, for driving a tab made
+// by a parent test from a subtest or a helper goroutine's own recorder.
+func (tab *Tab) For(t testing.TB) *Tab {
+	c := *tab
+	c.t = t
+	return &c
+}
+
+// WithTimeout returns the same tab whose steps wait up to d (instead of
+// Options.WaitTimeout), e.g. 15 s for a call to connect.
+func (tab *Tab) WithTimeout(d time.Duration) *Tab {
+	tab.t.Helper()
+	if d <= 0 {
+		tab.t.Fatalf("browsertest: WithTimeout: %v is not positive", d)
+	}
+	c := *tab
+	c.timeout = d
+	return &c
+}
+
+// stepTimeout bounds one step: WithTimeout's, or Options.WaitTimeout.
+func (tab *Tab) stepTimeout() time.Duration {
+	if tab.timeout > 0 {
+		return tab.timeout
+	}
+	return tab.b.opts.WaitTimeout
+}
+
+// Name is the tab's name in failure messages, e.g. "tab 2 (user 1)".
+func (tab *Tab) Name() string { return tab.name }
+
+// Navigate loads url and waits for its load event.
+func (tab *Tab) Navigate(url string) {
+	tab.t.Helper()
+	if err := tab.run(func(ctx context.Context) error { return chromedp.Do(ctx, chromedp.Navigate(url)) }); err != nil {
+		tab.fatalf("navigate to %s: %v", url, err)
+	}
+}
+
+// Click waits until the element with data-testid is visible and enabled,
+// then clicks its centre with real mouse events (a user gesture, so the
+// page may start audio).
+func (tab *Tab) Click(testid string) {
+	tab.t.Helper()
+	sel := tab.selector("Click", testid)
+	tab.waitElement(sel, "visible and enabled", func(e elementState) bool { return e.Visible && !e.Disabled })
+	if err := tab.run(func(ctx context.Context) error { return chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel))) }); err != nil {
+		tab.fatalf("click %s: %v", sel, err)
+	}
+}
+
+// Fill replaces the value of the input or textarea with data-testid by
+// typing value into it with key events, as a user would, and checks that
+// the field then holds value.
+func (tab *Tab) Fill(testid, value string) {
+	tab.t.Helper()
+	sel := tab.selector("Fill", testid)
+	tab.waitElement(sel, "visible and enabled", func(e elementState) bool { return e.Visible && !e.Disabled })
+	clear := fmt.Sprintf(`(() => {
+		const el = document.querySelector(%q);
+		el.focus();
+		if (el.value !== '') {
+			el.value = '';
+			el.dispatchEvent(new Event('input', {bubbles: true}));
+		}
+	})()`, sel)
+	err := tab.run(func(ctx context.Context) error {
+		return chromedp.Do(ctx,
+			chromedp.Evaluate[chromedp.Void](clear),
+			chromedp.SendKeys(chromedp.CSS(sel), value))
+	})
+	if err != nil {
+		tab.fatalf("fill %s: %v", sel, err)
+	}
+	if e := tab.element(sel); e.Value != value {
+		tab.fatalf("fill %s: typed %q but the field holds %q", sel, value, e.Value)
+	}
+}
+
+// WaitVisible waits until the element with data-testid is visible.
+func (tab *Tab) WaitVisible(testid string) {
+	tab.t.Helper()
+	sel := tab.selector("WaitVisible", testid)
+	tab.waitElement(sel, "visible", func(e elementState) bool { return e.Visible })
+}
+
+// WaitText waits until the text of the element with data-testid (what a
+// user sees: innerText) contains substring.
+func (tab *Tab) WaitText(testid, substring string) {
+	tab.t.Helper()
+	sel := tab.selector("WaitText", testid)
+	tab.waitElement(sel, fmt.Sprintf("showing %q", substring), func(e elementState) bool {
+		return e.Present && strings.Contains(e.Text, substring)
+	})
+}
+
+// Text waits until the element with data-testid exists and returns its
+// innerText (for an input, its value).
+func (tab *Tab) Text(testid string) string {
+	tab.t.Helper()
+	sel := tab.selector("Text", testid)
+	e := tab.waitElement(sel, "present", func(e elementState) bool { return e.Present })
+	if e.IsField {
+		return e.Value
+	}
+	return e.Text
+}
+
+// Eval evaluates the JavaScript expression js in the page, awaiting it if it
+// is a promise, and decodes its JSON value into out (nil to ignore it).
+func (tab *Tab) Eval(js string, out any) {
+	tab.t.Helper()
+	if err := tab.eval(js, out); err != nil {
+		tab.fatalf("eval %s: %v", abbreviate(js), err)
+	}
+}
+
+// WaitFunc polls the JavaScript expression js every 100 ms until it is
+// truthy. An exception (window.softphone not defined yet) counts as false;
+// the last one is in the failure message.
+func (tab *Tab) WaitFunc(js string) {
+	tab.t.Helper()
+	expr := fmt.Sprintf("(async () => !!(await (%s)))()", js)
+	var last string
+	ok := tab.poll(func() bool {
+		var v bool
+		if err := tab.eval(expr, &v); err != nil {
+			last = err.Error()
+			return false
+		}
+		last = "false"
+		return v
+	})
+	if !ok {
+		tab.fatalf("%s was not true within %v (last: %s)", abbreviate(js), tab.stepTimeout(), last)
+	}
+}
+
+// Screenshot writes a PNG of the whole page (beyond the viewport) to path,
+// creating its directory.
+func (tab *Tab) Screenshot(path string) {
+	tab.t.Helper()
+	var png []byte
+	err := tab.run(func(ctx context.Context) (err error) {
+		png, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		return err
+	})
+	if err == nil {
+		err = os.MkdirAll(filepath.Dir(path), 0o755)
+	}
+	if err == nil {
+		err = os.WriteFile(path, png, 0o644)
+	}
+	if err != nil {
+		tab.fatalf("screenshot to %s: %v", path, err)
+	}
+}
+
+// Close closes the tab at once, as a user closing it: no beforeunload
+// prompt, but pagehide and unload run and the page's sockets close. It
+// returns when Chromium no longer lists the tab. Its user's other tabs and
+// browser context stay. See Crash for a tab that dies without a word.
+func (tab *Tab) Close() {
+	tab.t.Helper()
+	if err := tab.close(); err != nil {
+		tab.t.Fatalf("browsertest: close %s: %v", tab.name, err)
+	}
+}
+
+// Crash kills the tab's renderer process, as an out-of-memory kill or a
+// killed process would: no pagehide, no unload, no WebSocket close frame
+// from the page. It returns when Chromium has reported the crash and the
+// dead tab is closed.
+func (tab *Tab) Crash() {
+	tab.t.Helper()
+	crashed := chromedp.Events(tab.ctx, inspector.TargetCrashed)
+	ctx, cancel := context.WithCancel(tab.ctx)
+	defer cancel()
+	go func() {
+		// Page.crash never answers: the renderer is gone before it can.
+		// The goroutine ends with cancel.
+		_, _ = chromedp.Call(ctx, page.Crash, cdp.Empty{})
+	}()
+	heard := make(chan error, 1)
+	go func() {
+		for _, err := range crashed {
+			heard <- err
+			return
+		}
+		heard <- errors.New("the crash event stream ended")
+	}()
+	timer := time.NewTimer(tab.stepTimeout())
+	defer timer.Stop()
+	select {
+	case err := <-heard:
+		if err != nil {
+			tab.fatalf("crash: waiting for the crash: %v", err)
+		}
+	case <-timer.C:
+		tab.fatalf("crash: Chromium did not report the renderer's crash within %v", tab.stepTimeout())
+	}
+	if err := tab.close(); err != nil {
+		tab.t.Fatalf("browsertest: close crashed %s: %v", tab.name, err)
+	}
+}
+
+func (tab *Tab) close() error {
+	var err error
+	tab.closeOnce.Do(func() {
+		tab.mu.Lock()
+		tab.closed = true
+		tab.mu.Unlock()
+		// Cancelling the chromedp context sends Target.closeTarget and waits
+		// briefly for the target to go.
+		tab.cancel()
+		<-tab.consoleDone
+		if tab.b.root.Err() != nil {
+			return // the whole browser is gone
+		}
+		deadline := time.Now().Add(tab.b.opts.WaitTimeout)
+		for {
+			ids, lerr := tab.b.pageTargets()
+			if lerr != nil {
+				err = lerr
+				return
+			}
+			if !containsID(ids, tab.targetID) {
+				return
+			}
+			if time.Now().After(deadline) {
+				err = fmt.Errorf("target %s still open after %v", tab.targetID, tab.b.opts.WaitTimeout)
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	})
+	return err
+}
+
+func containsID(ids []target.ID, id target.ID) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+// Console returns what the page wrote to its console so far: console.*
+// calls, uncaught exceptions and browser log entries, oldest first (the
+// last 1000).
+func (tab *Tab) Console() []ConsoleLine { return tab.console.lines() }
+
+// Exceptions returns the uncaught exceptions and unhandled rejections of
+// Console.
+func (tab *Tab) Exceptions() []ConsoleLine {
+	var out []ConsoleLine
+	for _, l := range tab.console.lines() {
+		if l.Type == string(chromedp.ConsoleException) {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+// run runs fn with a context bounded by the tab's step timeout.
+func (tab *Tab) run(fn func(ctx context.Context) error) error {
+	tab.mu.Lock()
+	closed := tab.closed
+	tab.mu.Unlock()
+	if closed {
+		return errTabClosed
+	}
+	ctx, cancel := context.WithTimeout(tab.ctx, tab.stepTimeout())
+	defer cancel()
+	err := fn(ctx)
+	if err != nil && errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("no result within %v: %w", tab.stepTimeout(), err)
+	}
+	return err
+}
+
+func (tab *Tab) eval(js string, out any) error {
+	var raw []byte
+	err := tab.run(func(ctx context.Context) (err error) {
+		raw, err = chromedp.Run(ctx, chromedp.Evaluate[[]byte](js, chromedp.EvalAwaitPromise))
+		return err
+	})
+	if err != nil || out == nil {
+		return err
+	}
+	if len(raw) == 0 {
+		return errors.New("the expression's value is undefined")
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("decode %s into %T: %w", abbreviate(string(raw)), out, err)
+	}
+	return nil
+}
+
+// poll calls cond every pollInterval until it is true or the step timeout
+// passes.
+func (tab *Tab) poll(cond func() bool) bool {
+	deadline := time.Now().Add(tab.stepTimeout())
+	for {
+		if cond() {
+			return true
+		}
+		if time.Now().After(deadline) || tab.ctx.Err() != nil {
+			return false
+		}
+		time.Sleep(pollInterval)
+	}
+}
+
+// elementState is what the harness learns of an element in one look.
+type elementState struct {
+	Present  bool   `json:"present"`
+	Visible  bool   `json:"visible"`
+	Disabled bool   `json:"disabled"`
+	IsField  bool   `json:"isField"`
+	Text     string `json:"text"`
+	Value    string `json:"value"`
+	Tag      string `json:"tag"`
+	Count    int    `json:"count"`
+}
+
+func (e elementState) String() string {
+	if !e.Present {
+		return "not in the page"
+	}
+	s := fmt.Sprintf("<%s> visible=%v disabled=%v", e.Tag, e.Visible, e.Disabled)
+	if e.Count > 1 {
+		s += fmt.Sprintf(", %d elements match (the first is used)", e.Count)
+	}
+	if e.IsField {
+		return s + fmt.Sprintf(", value %q", e.Value)
+	}
+	return s + fmt.Sprintf(", text %q", abbreviate(e.Text))
+}
+
+const elementStateJS = `(() => {
+	const all = document.querySelectorAll(%q);
+	const el = all[0];
+	if (!el) return {present: false, count: 0};
+	const r = el.getBoundingClientRect();
+	const visible = r.width > 0 && r.height > 0 &&
+		el.checkVisibility({visibilityProperty: true, opacityProperty: true});
+	const isField = 'value' in el && typeof el.value === 'string' && el.tagName !== 'BUTTON';
+	return {
+		present: true, visible, isField, count: all.length,
+		disabled: !!el.disabled || el.getAttribute('aria-disabled') === 'true',
+		text: el.innerText || '', value: isField ? el.value : '', tag: el.tagName.toLowerCase(),
+	};
+})()`
+
+func (tab *Tab) element(sel string) elementState {
+	tab.t.Helper()
+	var e elementState
+	if err := tab.eval(fmt.Sprintf(elementStateJS, sel), &e); err != nil {
+		tab.fatalf("look up %s: %v", sel, err)
+	}
+	return e
+}
+
+// waitElement polls sel until ok, failing with the element's last state.
+func (tab *Tab) waitElement(sel, want string, ok func(elementState) bool) elementState {
+	tab.t.Helper()
+	js := fmt.Sprintf(elementStateJS, sel)
+	var last elementState
+	var lastErr error
+	found := tab.poll(func() bool {
+		var e elementState
+		// A navigation in progress destroys the execution context: retry.
+		if lastErr = tab.eval(js, &e); lastErr != nil {
+			return false
+		}
+		last = e
+		return ok(e)
+	})
+	if !found {
+		if lastErr != nil {
+			tab.fatalf("%s was not %s within %v: %v", sel, want, tab.stepTimeout(), lastErr)
+		}
+		tab.fatalf("%s was not %s within %v: %s", sel, want, tab.stepTimeout(), last)
+	}
+	return last
+}
+
+// testidPattern is what a data-testid may hold here: it goes into a CSS
+// attribute selector and a JS string unescaped.
+var testidPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
+
+func (tab *Tab) selector(method, testid string) string {
+	tab.t.Helper()
+	if !testidPattern.MatchString(testid) {
+		tab.t.Fatalf("browsertest: %s: testid %q must be letters, digits and _.:- (it is a data-testid value)", method, testid)
+	}
+	return `[data-testid="` + testid + `"]`
+}
+
+// fatalf fails the test with the tab's name and its recent console lines.
+func (tab *Tab) fatalf(format string, args ...any) {
+	tab.t.Helper()
+	msg := fmt.Sprintf(format, args...)
+	tab.t.Fatalf("browsertest: %s: %s%s", tab.name, msg, tab.console.tail(consoleTailLines))
+}
+
+func (tab *Tab) dumpOnFailure() {
+	lines := tab.console.lines()
+	var sb strings.Builder
+	for _, l := range lines {
+		sb.WriteString("\n  " + l.String())
+	}
+	if len(lines) == 0 {
+		sb.WriteString(" (empty)")
+	}
+	tab.t.Logf("browsertest: %s: console (%d lines, %d dropped):%s", tab.name, len(lines), tab.console.droppedCount(), sb.String())
+	if dir := os.Getenv(ArtifactsEnv); dir != "" && !tab.isClosed() {
+		name := strings.NewReplacer("/", "_", " ", "_", "(", "", ")", "").Replace(tab.t.Name() + "-" + tab.name)
+		path := filepath.Join(dir, name+".png")
+		var png []byte
+		err := tab.run(func(ctx context.Context) (err error) {
+			png, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
+			return err
+		})
+		if err == nil {
+			err = os.MkdirAll(dir, 0o755)
+		}
+		if err == nil {
+			err = os.WriteFile(path, png, 0o644)
+		}
+		if err != nil {
+			tab.t.Logf("browsertest: %s: failure screenshot: %v", tab.name, err)
+		} else {
+			tab.t.Logf("browsertest: %s: failure screenshot at %s", tab.name, path)
+		}
+	}
+}
+
+func (tab *Tab) isClosed() bool {
+	tab.mu.Lock()
+	defer tab.mu.Unlock()
+	return tab.closed
+}
+
+// ArtifactsEnv names a directory where a failing test's open tabs leave a
+// screenshot each.
+const ArtifactsEnv = "CALLROUTE_BROWSER_ARTIFACTS"
+
+func abbreviate(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) > 160 {
+		return s[:157] + "..."
+	}
+	return s
+}
