@@ -190,6 +190,46 @@ func TestCloseSaysGoodbyeCrashDoesNot(t *testing.T) {
 	}
 }
 
+// Freeze is a tab that hangs: no more heartbeats, but its connection stays
+// open; Thaw brings the heartbeats back.
+func TestFreezeStopsThePageButNotItsConnections(t *testing.T) {
+	srv := testServer(t)
+	b := Start(t, Options{})
+	tab := b.NewTab(t)
+	tab.Navigate(srv.URL + "/alive.html")
+	tab.WaitFunc("Number(document.querySelector('[data-testid=\"beats\"]').textContent) >= 3")
+
+	tab.Freeze()
+	time.Sleep(150 * time.Millisecond) // a beat already sent may still land
+	before := srv.beats.Load()
+	time.Sleep(time.Second)
+	if n := srv.beats.Load() - before; n != 0 {
+		t.Errorf("a frozen page sent %d heartbeats in 1 s", n)
+	}
+	select {
+	case <-srv.streamDone:
+		t.Error("the frozen page's connection closed")
+	default:
+	}
+
+	tab.Thaw()
+	before = srv.beats.Load()
+	deadline := time.Now().Add(5 * time.Second)
+	for srv.beats.Load()-before < 3 && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if n := srv.beats.Load() - before; n < 3 {
+		t.Errorf("the thawed page sent %d heartbeats in 5 s", n)
+	}
+
+	tab.Crash() // and a crashed tab's connection does end
+	select {
+	case <-srv.streamDone:
+	case <-time.After(5 * time.Second):
+		t.Error("the crashed page's connection is still open after 5 s")
+	}
+}
+
 func TestConsoleAndExceptionsAreCollected(t *testing.T) {
 	srv := testServer(t)
 	b := Start(t, Options{})
@@ -200,12 +240,14 @@ func TestConsoleAndExceptionsAreCollected(t *testing.T) {
 	for len(tab.Exceptions()) == 0 && time.Now().Before(deadline) {
 		time.Sleep(50 * time.Millisecond)
 	}
+	tab.Click("alert") // a dialog would block the page: it is accepted and noted
+	tab.WaitFunc("document.title === 'after alert'")
 	var all []string
 	for _, l := range tab.Console() {
 		all = append(all, l.String())
 	}
 	joined := strings.Join(all, "\n")
-	for _, want := range []string{"log: hello from the page 42", "error: something went wrong", "boom in a timer"} {
+	for _, want := range []string{"log: hello from the page 42", "error: something went wrong", "boom in a timer", `dialog: alert "hello" accepted`} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("console lacks %q:\n%s", want, joined)
 		}

@@ -18,7 +18,9 @@ const (
 type ConsoleLine struct {
 	Time time.Time
 	// Type is "log", "info", "warning", "error", "debug", ..., or
-	// "exception" for an uncaught exception or unhandled rejection.
+	// "exception" for an uncaught exception or unhandled rejection, or
+	// "dialog" for an alert, confirm, prompt or beforeunload dialog (the
+	// harness accepts it, since it would block the page).
 	Type string
 	Text string
 	// URL and Line tell where it came from (Line counts from 1; 0 when
@@ -57,6 +59,10 @@ func (c *consoleLog) add(m chromedp.ConsoleMessage) {
 	if l.Time.IsZero() {
 		l.Time = time.Now()
 	}
+	c.append(l)
+}
+
+func (c *consoleLog) append(l ConsoleLine) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.buf = append(c.buf, l)
@@ -65,6 +71,11 @@ func (c *consoleLog) add(m chromedp.ConsoleMessage) {
 		c.buf = append(c.buf[:0], c.buf[n:]...)
 		c.dropped += n
 	}
+}
+
+// note adds a line of the harness's own about the page.
+func (c *consoleLog) note(typ, text, url string) {
+	c.append(ConsoleLine{Time: time.Now(), Type: typ, Text: text, URL: url})
 }
 
 func (c *consoleLog) lines() []ConsoleLine {

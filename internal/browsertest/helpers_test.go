@@ -7,7 +7,9 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // recorder is a testing.TB that records failures instead of failing the
@@ -90,18 +92,32 @@ func mustFail(t *testing.T, what string, fn func(tb testing.TB), wants ...string
 // server is the self-tests' web server on 127.0.0.1.
 type server struct {
 	*httptest.Server
-	beacons chan string // the event of each POST /beacon?event=...
+	beacons    chan string    // the event of each POST /beacon?event=...
+	beats      *atomic.Int64  // POST /beat requests so far
+	streamDone chan time.Time // when a GET /stream ended (its client went away)
 }
 
 // testServer serves testdata/, a tiny sign-in (POST /login sets a session
 // cookie, GET /whoami shows whose it is) and POST /beacon.
 func testServer(t testing.TB) *server {
 	t.Helper()
-	beacons := make(chan string, 16)
+	srv := &server{beacons: make(chan string, 16), beats: new(atomic.Int64), streamDone: make(chan time.Time, 16)}
 	mux := http.NewServeMux()
+	mux.HandleFunc("POST /beat", func(w http.ResponseWriter, r *http.Request) { srv.beats.Add(1) })
+	mux.HandleFunc("GET /stream", func(w http.ResponseWriter, r *http.Request) {
+		// Held open until the client goes away, or the server closes
+		// (httptest's Close waits for handlers).
+		_, _ = w.Write([]byte("open\n"))
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+		select {
+		case srv.streamDone <- time.Now():
+		default:
+		}
+	})
 	mux.HandleFunc("POST /beacon", func(w http.ResponseWriter, r *http.Request) {
 		select {
-		case beacons <- r.URL.Query().Get("event"):
+		case srv.beacons <- r.URL.Query().Get("event"):
 		default: // a test that reads none must not block the server
 		}
 	})
@@ -123,7 +139,7 @@ func testServer(t testing.TB) *server {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		fmt.Fprintf(w, `<!doctype html><p data-testid="who">%s</p>`, who)
 	})
-	srv := httptest.NewServer(mux) // 127.0.0.1, a free port
+	srv.Server = httptest.NewServer(mux) // 127.0.0.1, a free port
 	t.Cleanup(srv.Close)
-	return &server{Server: srv, beacons: beacons}
+	return srv
 }

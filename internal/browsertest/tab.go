@@ -81,6 +81,19 @@ func (b *Browser) newTab(t testing.TB, bc cdp.BrowserContextID, user int) *Tab {
 			st.console.add(m)
 		}
 	}()
+	dialogs := chromedp.Events(ctx, page.JavascriptDialogOpening)
+	go func() {
+		// Owned by the tab like the console reader. An alert, confirm,
+		// prompt or beforeunload dialog blocks the page and every later
+		// step, so accept it and note it in the console log.
+		for ev, err := range dialogs {
+			if err != nil {
+				return
+			}
+			st.console.note("dialog", fmt.Sprintf("%s %q accepted by browsertest", ev.Type, ev.Message), ev.URL)
+			_, _ = chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: true})
+		}
+	}()
 	t.Cleanup(func() {
 		if t.Failed() {
 			tab.dumpOnFailure()
@@ -268,9 +281,9 @@ func (tab *Tab) Close() {
 }
 
 // Crash kills the tab's renderer process, as an out-of-memory kill or a
-// killed process would: no pagehide, no unload, no WebSocket close frame
-// from the page. It returns when Chromium has reported the crash and the
-// dead tab is closed.
+// killed process would: the page gets no pagehide or unload and says
+// nothing, though Chromium still drops its connections. It returns when
+// Chromium has reported the crash and the dead tab is closed.
 func (tab *Tab) Crash() {
 	tab.t.Helper()
 	crashed := chromedp.Events(tab.ctx, inspector.TargetCrashed)
@@ -301,6 +314,32 @@ func (tab *Tab) Crash() {
 	}
 	if err := tab.close(); err != nil {
 		tab.t.Fatalf("browsertest: close crashed %s: %v", tab.name, err)
+	}
+}
+
+// Freeze stops the page as a hung tab or a sleeping laptop would: its
+// JavaScript and timers stop (no heartbeats), but the tab and its
+// connections stay open, so a server learns of it only by what no longer
+// arrives. Steps that run page JavaScript wait until Thaw (or time out).
+func (tab *Tab) Freeze() {
+	tab.t.Helper()
+	tab.setLifecycle(page.SetWebLifecycleStateStateFrozen)
+}
+
+// Thaw lets a frozen page run again.
+func (tab *Tab) Thaw() {
+	tab.t.Helper()
+	tab.setLifecycle(page.SetWebLifecycleStateStateActive)
+}
+
+func (tab *Tab) setLifecycle(state page.SetWebLifecycleStateState) {
+	tab.t.Helper()
+	err := tab.run(func(ctx context.Context) error {
+		_, err := chromedp.Call(ctx, page.SetWebLifecycleState, page.SetWebLifecycleStateParams{State: state})
+		return err
+	})
+	if err != nil {
+		tab.fatalf("set the page %s: %v", state, err)
 	}
 }
 
