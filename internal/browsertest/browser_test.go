@@ -41,6 +41,9 @@ func TestFormFillClickWaitText(t *testing.T) {
 	mustFail(t, "Click on a disabled button", func(tb testing.TB) {
 		short.For(tb).Click("disabled-button")
 	}, "visible and enabled", "disabled=true")
+	mustFail(t, "Fill of something that is not a field", func(tb testing.TB) {
+		short.For(tb).Fill("greeting", "x")
+	}, "it is a <p>, not a field")
 	mustFail(t, "WaitVisible of a hidden element", func(tb testing.TB) {
 		short.For(tb).WaitVisible("hidden")
 	}, "visible=false")
@@ -50,6 +53,9 @@ func TestFormFillClickWaitText(t *testing.T) {
 	mustFail(t, "WaitFunc on a page object that never appears", func(tb testing.TB) {
 		short.For(tb).WaitFunc("window.softphone.state === 'connected'")
 	}, "was not true within 500ms", "TypeError")
+	mustFail(t, "WaitFunc with a statement, not an expression", func(tb testing.TB) {
+		tab.For(tb).WaitFunc("let x = 1; x")
+	}, "is not a JavaScript expression", "SyntaxError")
 	mustFail(t, "a testid that is not one", func(tb testing.TB) {
 		tab.For(tb).Click(`x"] , body [a="`)
 	}, "must be letters, digits")

@@ -7,14 +7,12 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/cdproto/cdp"
-	"github.com/chromedp/cdproto/inspector"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
@@ -98,7 +96,9 @@ func (b *Browser) newTab(t testing.TB, bc cdp.BrowserContextID, user int) *Tab {
 		if t.Failed() {
 			tab.dumpOnFailure()
 		}
-		tab.close()
+		if err := tab.close(); err != nil {
+			t.Logf("browsertest: close %s: %v", name, err)
+		}
 	})
 	return tab
 }
@@ -150,75 +150,6 @@ func (tab *Tab) Navigate(url string) {
 	}
 }
 
-// Click waits until the element with data-testid is visible and enabled,
-// then clicks its centre with real mouse events (a user gesture, so the
-// page may start audio).
-func (tab *Tab) Click(testid string) {
-	tab.t.Helper()
-	sel := tab.selector("Click", testid)
-	tab.waitElement(sel, "visible and enabled", func(e elementState) bool { return e.Visible && !e.Disabled })
-	if err := tab.run(func(ctx context.Context) error { return chromedp.Do(ctx, chromedp.Click(chromedp.CSS(sel))) }); err != nil {
-		tab.fatalf("click %s: %v", sel, err)
-	}
-}
-
-// Fill replaces the value of the input or textarea with data-testid by
-// typing value into it with key events, as a user would, and checks that
-// the field then holds value.
-func (tab *Tab) Fill(testid, value string) {
-	tab.t.Helper()
-	sel := tab.selector("Fill", testid)
-	tab.waitElement(sel, "visible and enabled", func(e elementState) bool { return e.Visible && !e.Disabled })
-	clear := fmt.Sprintf(`(() => {
-		const el = document.querySelector(%q);
-		el.focus();
-		if (el.value !== '') {
-			el.value = '';
-			el.dispatchEvent(new Event('input', {bubbles: true}));
-		}
-	})()`, sel)
-	err := tab.run(func(ctx context.Context) error {
-		return chromedp.Do(ctx,
-			chromedp.Evaluate[chromedp.Void](clear),
-			chromedp.SendKeys(chromedp.CSS(sel), value))
-	})
-	if err != nil {
-		tab.fatalf("fill %s: %v", sel, err)
-	}
-	if e := tab.element(sel); e.Value != value {
-		tab.fatalf("fill %s: typed %q but the field holds %q", sel, value, e.Value)
-	}
-}
-
-// WaitVisible waits until the element with data-testid is visible.
-func (tab *Tab) WaitVisible(testid string) {
-	tab.t.Helper()
-	sel := tab.selector("WaitVisible", testid)
-	tab.waitElement(sel, "visible", func(e elementState) bool { return e.Visible })
-}
-
-// WaitText waits until the text of the element with data-testid (what a
-// user sees: innerText) contains substring.
-func (tab *Tab) WaitText(testid, substring string) {
-	tab.t.Helper()
-	sel := tab.selector("WaitText", testid)
-	tab.waitElement(sel, fmt.Sprintf("showing %q", substring), func(e elementState) bool {
-		return e.Present && strings.Contains(e.Text, substring)
-	})
-}
-
-// Text waits until the element with data-testid exists and returns its
-// innerText (for an input, its value).
-func (tab *Tab) Text(testid string) string {
-	tab.t.Helper()
-	sel := tab.selector("Text", testid)
-	e := tab.waitElement(sel, "present", func(e elementState) bool { return e.Present })
-	if e.IsField {
-		return e.Value
-	}
-	return e.Text
-}
-
 // Eval evaluates the JavaScript expression js in the page, awaiting it if it
 // is a promise, and decodes its JSON value into out (nil to ignore it).
 func (tab *Tab) Eval(js string, out any) {
@@ -235,15 +166,21 @@ func (tab *Tab) WaitFunc(js string) {
 	tab.t.Helper()
 	expr := fmt.Sprintf("(async () => !!(await (%s)))()", js)
 	var last string
+	syntax := false
 	ok := tab.poll(func() bool {
 		var v bool
 		if err := tab.eval(expr, &v); err != nil {
 			last = err.Error()
-			return false
+			// Waiting cannot fix a typo: stop at once.
+			syntax = strings.Contains(last, "SyntaxError")
+			return syntax
 		}
 		last = "false"
 		return v
 	})
+	if syntax {
+		tab.fatalf("WaitFunc: %s is not a JavaScript expression: %s", abbreviate(js), last)
+	}
 	if !ok {
 		tab.fatalf("%s was not true within %v (last: %s)", abbreviate(js), tab.stepTimeout(), last)
 	}
@@ -267,122 +204,6 @@ func (tab *Tab) Screenshot(path string) {
 	if err != nil {
 		tab.fatalf("screenshot to %s: %v", path, err)
 	}
-}
-
-// Close closes the tab at once, as a user closing it: no beforeunload
-// prompt, but pagehide and unload run and the page's sockets close. It
-// returns when Chromium no longer lists the tab. Its user's other tabs and
-// browser context stay. See Crash for a tab that dies without a word.
-func (tab *Tab) Close() {
-	tab.t.Helper()
-	if err := tab.close(); err != nil {
-		tab.t.Fatalf("browsertest: close %s: %v", tab.name, err)
-	}
-}
-
-// Crash kills the tab's renderer process, as an out-of-memory kill or a
-// killed process would: the page gets no pagehide or unload and says
-// nothing, though Chromium still drops its connections. It returns when
-// Chromium has reported the crash and the dead tab is closed.
-func (tab *Tab) Crash() {
-	tab.t.Helper()
-	crashed := chromedp.Events(tab.ctx, inspector.TargetCrashed)
-	ctx, cancel := context.WithCancel(tab.ctx)
-	defer cancel()
-	go func() {
-		// Page.crash never answers: the renderer is gone before it can.
-		// The goroutine ends with cancel.
-		_, _ = chromedp.Call(ctx, page.Crash, cdp.Empty{})
-	}()
-	heard := make(chan error, 1)
-	go func() {
-		for _, err := range crashed {
-			heard <- err
-			return
-		}
-		heard <- errors.New("the crash event stream ended")
-	}()
-	timer := time.NewTimer(tab.stepTimeout())
-	defer timer.Stop()
-	select {
-	case err := <-heard:
-		if err != nil {
-			tab.fatalf("crash: waiting for the crash: %v", err)
-		}
-	case <-timer.C:
-		tab.fatalf("crash: Chromium did not report the renderer's crash within %v", tab.stepTimeout())
-	}
-	if err := tab.close(); err != nil {
-		tab.t.Fatalf("browsertest: close crashed %s: %v", tab.name, err)
-	}
-}
-
-// Freeze stops the page as a hung tab or a sleeping laptop would: its
-// JavaScript and timers stop (no heartbeats), but the tab and its
-// connections stay open, so a server learns of it only by what no longer
-// arrives. Steps that run page JavaScript wait until Thaw (or time out).
-func (tab *Tab) Freeze() {
-	tab.t.Helper()
-	tab.setLifecycle(page.SetWebLifecycleStateStateFrozen)
-}
-
-// Thaw lets a frozen page run again.
-func (tab *Tab) Thaw() {
-	tab.t.Helper()
-	tab.setLifecycle(page.SetWebLifecycleStateStateActive)
-}
-
-func (tab *Tab) setLifecycle(state page.SetWebLifecycleStateState) {
-	tab.t.Helper()
-	err := tab.run(func(ctx context.Context) error {
-		_, err := chromedp.Call(ctx, page.SetWebLifecycleState, page.SetWebLifecycleStateParams{State: state})
-		return err
-	})
-	if err != nil {
-		tab.fatalf("set the page %s: %v", state, err)
-	}
-}
-
-func (tab *Tab) close() error {
-	var err error
-	tab.closeOnce.Do(func() {
-		tab.mu.Lock()
-		tab.closed = true
-		tab.mu.Unlock()
-		// Cancelling the chromedp context sends Target.closeTarget and waits
-		// briefly for the target to go.
-		tab.cancel()
-		<-tab.consoleDone
-		if tab.b.root.Err() != nil {
-			return // the whole browser is gone
-		}
-		deadline := time.Now().Add(tab.b.opts.WaitTimeout)
-		for {
-			ids, lerr := tab.b.pageTargets()
-			if lerr != nil {
-				err = lerr
-				return
-			}
-			if !containsID(ids, tab.targetID) {
-				return
-			}
-			if time.Now().After(deadline) {
-				err = fmt.Errorf("target %s still open after %v", tab.targetID, tab.b.opts.WaitTimeout)
-				return
-			}
-			time.Sleep(20 * time.Millisecond)
-		}
-	})
-	return err
-}
-
-func containsID(ids []target.ID, id target.ID) bool {
-	for _, x := range ids {
-		if x == id {
-			return true
-		}
-	}
-	return false
 }
 
 // Console returns what the page wrote to its console so far: console.*
@@ -450,92 +271,6 @@ func (tab *Tab) poll(cond func() bool) bool {
 		}
 		time.Sleep(pollInterval)
 	}
-}
-
-// elementState is what the harness learns of an element in one look.
-type elementState struct {
-	Present  bool   `json:"present"`
-	Visible  bool   `json:"visible"`
-	Disabled bool   `json:"disabled"`
-	IsField  bool   `json:"isField"`
-	Text     string `json:"text"`
-	Value    string `json:"value"`
-	Tag      string `json:"tag"`
-	Count    int    `json:"count"`
-}
-
-func (e elementState) String() string {
-	if !e.Present {
-		return "not in the page"
-	}
-	s := fmt.Sprintf("<%s> visible=%v disabled=%v", e.Tag, e.Visible, e.Disabled)
-	if e.Count > 1 {
-		s += fmt.Sprintf(", %d elements match (the first is used)", e.Count)
-	}
-	if e.IsField {
-		return s + fmt.Sprintf(", value %q", e.Value)
-	}
-	return s + fmt.Sprintf(", text %q", abbreviate(e.Text))
-}
-
-const elementStateJS = `(() => {
-	const all = document.querySelectorAll(%q);
-	const el = all[0];
-	if (!el) return {present: false, count: 0};
-	const r = el.getBoundingClientRect();
-	const visible = r.width > 0 && r.height > 0 &&
-		el.checkVisibility({visibilityProperty: true, opacityProperty: true});
-	const isField = 'value' in el && typeof el.value === 'string' && el.tagName !== 'BUTTON';
-	return {
-		present: true, visible, isField, count: all.length,
-		disabled: !!el.disabled || el.getAttribute('aria-disabled') === 'true',
-		text: el.innerText || '', value: isField ? el.value : '', tag: el.tagName.toLowerCase(),
-	};
-})()`
-
-func (tab *Tab) element(sel string) elementState {
-	tab.t.Helper()
-	var e elementState
-	if err := tab.eval(fmt.Sprintf(elementStateJS, sel), &e); err != nil {
-		tab.fatalf("look up %s: %v", sel, err)
-	}
-	return e
-}
-
-// waitElement polls sel until ok, failing with the element's last state.
-func (tab *Tab) waitElement(sel, want string, ok func(elementState) bool) elementState {
-	tab.t.Helper()
-	js := fmt.Sprintf(elementStateJS, sel)
-	var last elementState
-	var lastErr error
-	found := tab.poll(func() bool {
-		var e elementState
-		// A navigation in progress destroys the execution context: retry.
-		if lastErr = tab.eval(js, &e); lastErr != nil {
-			return false
-		}
-		last = e
-		return ok(e)
-	})
-	if !found {
-		if lastErr != nil {
-			tab.fatalf("%s was not %s within %v: %v", sel, want, tab.stepTimeout(), lastErr)
-		}
-		tab.fatalf("%s was not %s within %v: %s", sel, want, tab.stepTimeout(), last)
-	}
-	return last
-}
-
-// testidPattern is what a data-testid may hold here: it goes into a CSS
-// attribute selector and a JS string unescaped.
-var testidPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.:-]*$`)
-
-func (tab *Tab) selector(method, testid string) string {
-	tab.t.Helper()
-	if !testidPattern.MatchString(testid) {
-		tab.t.Fatalf("browsertest: %s: testid %q must be letters, digits and _.:- (it is a data-testid value)", method, testid)
-	}
-	return `[data-testid="` + testid + `"]`
 }
 
 // fatalf fails the test with the tab's name and its recent console lines.
