@@ -33,10 +33,17 @@ type AudioReading struct {
 	SampleRate   float64 `json:"sampleRate"`
 	ContextState string  `json:"contextState"`
 	Tracks       int     `json:"tracks"` // remote audio tracks seen in the page
+	// Ended is set once the track has ended (its peer connection closed):
+	// the reading is its last.
+	Ended bool `json:"ended"`
 }
 
 func (r AudioReading) String() string {
-	return fmt.Sprintf("%.1f Hz %.1f dBFS", r.PeakHz, r.RMSDB)
+	s := fmt.Sprintf("%.1f Hz %.1f dBFS", r.PeakHz, r.RMSDB)
+	if r.Ended {
+		s += " (track ended)"
+	}
+	return s
 }
 
 // PeerStats summarises getStats() of one RTCPeerConnection of the page.
@@ -125,15 +132,42 @@ func (tab *Tab) AudioStats() []PeerStats {
 // the peer connections' stats and the console. It returns the last reading.
 func (tab *Tab) WaitHearing(hz, tolerance, minDB float64) AudioReading {
 	tab.t.Helper()
-	tab.requireProbe("WaitHearing")
 	if hz <= 0 || tolerance <= 0 || math.IsNaN(minDB) {
 		tab.t.Fatalf("browsertest: WaitHearing: hz %g and tolerance %g must be positive, minDB %g a number", hz, tolerance, minDB)
 	}
+	return tab.waitAudio("WaitHearing", fmt.Sprintf("hear %g±%g Hz above %g dBFS", hz, tolerance, minDB), tonePass(hz, tolerance, minDB))
+}
+
+// WaitSilence waits until the newest remote audio track is quieter than
+// maxDB dBFS (e.g. -60) in 3 consecutive fresh analyses, or has ended: the
+// browser stopped hearing the other side (hold, hang-up). A page that never
+// got a remote audio track fails: there was nothing to fall silent.
+func (tab *Tab) WaitSilence(maxDB float64) AudioReading {
+	tab.t.Helper()
+	if math.IsNaN(maxDB) {
+		tab.t.Fatalf("browsertest: WaitSilence: maxDB %g is not a number", maxDB)
+	}
+	return tab.waitAudio("WaitSilence", fmt.Sprintf("fall silent below %g dBFS", maxDB), func(r AudioReading) bool {
+		return r.Ended || r.RMSDB < maxDB
+	})
+}
+
+func tonePass(hz, tolerance, minDB float64) func(AudioReading) bool {
+	return func(r AudioReading) bool {
+		return !r.Ended && math.Abs(r.PeakHz-hz) <= tolerance && r.RMSDB > minDB
+	}
+}
+
+// waitAudio polls the probe until pass holds for passesInARow fresh
+// analyses, or fails the test saying it did not want.
+func (tab *Tab) waitAudio(method, want string, pass func(AudioReading) bool) AudioReading {
+	tab.t.Helper()
+	tab.requireProbe(method)
 	timeout := tab.timeout
 	if timeout == 0 {
 		timeout = tab.b.opts.AudioTimeout
 	}
-	h := hearing{hz: hz, tolerance: tolerance, minDB: minDB}
+	h := hearing{pass: pass}
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) && tab.ctx.Err() == nil {
 		var r *AudioReading
@@ -153,24 +187,25 @@ func (tab *Tab) WaitHearing(hz, tolerance, minDB float64) AudioReading {
 	}
 	var probeErrors []string
 	_ = tab.eval("window.__callrouteProbe ? window.__callrouteProbe.errors : []", &probeErrors)
-	tab.fatalf("did not hear %g±%g Hz above %g dBFS (%d analyses in a row) within %v\n%s\npeer connections: %s\nprobe errors: %s",
-		hz, tolerance, minDB, passesInARow, timeout, h.report(),
+	tab.fatalf("did not %s (%d analyses in a row) within %v\n%s\npeer connections: %s\nprobe errors: %s",
+		want, passesInARow, timeout, h.report(),
 		orNone(strings.Join(stats, "; ")), orNone(strings.Join(probeErrors, "; ")))
 	return AudioReading{}
 }
 
-// hearing tracks WaitHearing's consecutive passes over polled readings.
+// hearing counts consecutive passing analyses over polled readings.
 type hearing struct {
-	hz, tolerance, minDB float64
-	streak               int
-	lastSeq              int
-	lastTrack            string
-	last                 []AudioReading // newest last, at most 5
-	lastErr              error
-	polls                int
+	pass      func(AudioReading) bool
+	streak    int
+	lastSeq   int
+	lastTrack string
+	last      []AudioReading // newest last, at most 5
+	lastErr   error
+	polls     int
 }
 
-// observe takes one poll and reports whether the tone is now heard.
+// observe takes one poll and reports whether pass has now held for
+// passesInARow fresh analyses.
 func (h *hearing) observe(r *AudioReading, err error) bool {
 	h.polls++
 	if err != nil {
@@ -182,15 +217,23 @@ func (h *hearing) observe(r *AudioReading, err error) bool {
 		h.streak = 0
 		return false
 	}
-	if r.Track == h.lastTrack && r.Seq == h.lastSeq {
+	fresh := r.Track != h.lastTrack || r.Seq != h.lastSeq
+	if fresh {
+		h.lastTrack, h.lastSeq = r.Track, r.Seq
+		h.last = append(h.last, *r)
+		if len(h.last) > 5 {
+			h.last = h.last[1:]
+		}
+	}
+	if r.Ended {
+		// An ended track's reading is its last: no analyses follow, so
+		// it decides at once.
+		return h.pass(*r)
+	}
+	if !fresh {
 		return false // the same analysis polled twice: neither a pass nor a miss
 	}
-	h.lastTrack, h.lastSeq = r.Track, r.Seq
-	h.last = append(h.last, *r)
-	if len(h.last) > 5 {
-		h.last = h.last[1:]
-	}
-	if math.Abs(r.PeakHz-h.hz) <= h.tolerance && r.RMSDB > h.minDB {
+	if h.pass(*r) {
 		h.streak++
 	} else {
 		h.streak = 0

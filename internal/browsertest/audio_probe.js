@@ -4,7 +4,7 @@
 // It wraps RTCPeerConnection so that every remote audio track is analysed:
 // window.__callrouteAudio holds the latest analysis of the newest live remote
 // audio track, {peakHz, peakDb, rmsDb, at, seq, track, sampleRate,
-// contextState, tracks}, refreshed every 100 ms, and
+// contextState, tracks, ended}, refreshed every 100 ms, and
 // window.__callrouteProbe.stats() summarises getStats() of every
 // RTCPeerConnection the page made.
 (() => {
@@ -88,11 +88,14 @@
       sampleRate: ctx.sampleRate,
       contextState: ctx.state,
       tracks: probe.tracks.length,
+      ended: entry.track.readyState === 'ended',
     };
     // Publish the newest live track, so a second call in the same page is
-    // what the test hears.
+    // what the test hears; with none live, the newest track's last reading
+    // (marked ended), so a hang-up does not leave a stale tone behind.
     const live = probe.tracks.filter((t) => t.track.readyState === 'live');
-    if (live.length && live[live.length - 1] === entry) {
+    const current = live.length ? live[live.length - 1] : probe.tracks[probe.tracks.length - 1];
+    if (current === entry) {
       window.__callrouteAudio = entry.reading;
     }
   }

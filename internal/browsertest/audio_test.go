@@ -63,6 +63,29 @@ func TestProbeHearsTheFakeMicrophoneOverWebRTC(t *testing.T) {
 	if ip := candidateIP(stats[0].LocalCandidate); !isLocalAddress(t, ip) {
 		t.Errorf("sender's local candidate %q is not an address of this machine", stats[0].LocalCandidate)
 	}
+
+	// Muted (the track stays live, the audio stops), then hung up (the
+	// track ends): both are silence, and after hang-up no stale tone stays.
+	tab.Click("mute")
+	if r := tab.WaitSilence(-60); r.Ended {
+		t.Errorf("muted track reported ended: %v", r)
+	}
+	tab.Click("hangup")
+	tab.WaitSilence(-60)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r, ok := tab.Audio()
+		if ok && r.Ended {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after hang-up the reading is %v, want the track ended", r)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	mustFail(t, "WaitHearing after hang-up", func(tb testing.TB) {
+		tab.For(tb).WithTimeout(time.Second).WaitHearing(440, 15, -50)
+	}, "(track ended)")
 }
 
 // candidateIP takes the address out of "host 192.0.2.2:39566/udp".
@@ -119,6 +142,9 @@ func TestWaitHearingWithoutAudioSaysSo(t *testing.T) {
 	mustFail(t, "WaitHearing on a page without remote audio", func(tb testing.TB) {
 		tab.For(tb).WithTimeout(500*time.Millisecond).WaitHearing(440, 15, -50)
 	}, "the page got no remote audio track")
+	mustFail(t, "WaitSilence on a page without remote audio", func(tb testing.TB) {
+		tab.For(tb).WithTimeout(500 * time.Millisecond).WaitSilence(-60)
+	}, "did not fall silent below -60 dBFS", "the page got no remote audio track")
 	mustFail(t, "WaitHearing without the probe", func(tb testing.TB) {
 		b.NewTab(tb).WaitHearing(440, 15, -50)
 	}, "needs InstallAudioProbe before Navigate")

@@ -159,6 +159,9 @@ func TestHearingNeedsThreeFreshPassesInARow(t *testing.T) {
 	r := func(seq int, hz, db float64) *AudioReading {
 		return &AudioReading{Seq: seq, Track: "a", PeakHz: hz, RMSDB: db}
 	}
+	ended := func(seq int) *AudioReading {
+		return &AudioReading{Seq: seq, Track: "a", PeakHz: 440, RMSDB: -9, Ended: true}
+	}
 	cases := []struct {
 		name  string
 		polls []*AudioReading
@@ -170,9 +173,14 @@ func TestHearingNeedsThreeFreshPassesInARow(t *testing.T) {
 		{"too quiet", []*AudioReading{r(1, 440, -60), r(2, 440, -60), r(3, 440, -60)}, false},
 		{"outside tolerance", []*AudioReading{r(1, 456, -9), r(2, 456, -9), r(3, 456, -9)}, false},
 		{"no track yet, then three passes", []*AudioReading{nil, nil, r(1, 440, -9), r(2, 440, -9), r(3, 440, -9)}, true},
+		{"an ended track is not heard", []*AudioReading{ended(1), ended(2), ended(3)}, false},
+	}
+	silence := hearing{pass: func(r AudioReading) bool { return r.Ended || r.RMSDB < -60 }}
+	if !silence.observe(ended(7), nil) {
+		t.Error("an ended track is not silence at once")
 	}
 	for _, c := range cases {
-		h := hearing{hz: 440, tolerance: 15, minDB: -50}
+		h := hearing{pass: tonePass(440, 15, -50)}
 		got := false
 		for _, p := range c.polls {
 			got = h.observe(p, nil)
