@@ -206,7 +206,7 @@ func TestFreezeStopsThePageButNotItsConnections(t *testing.T) {
 	tab.WaitFunc("Number(document.querySelector('[data-testid=\"beats\"]').textContent) >= 3")
 
 	tab.Freeze()
-	time.Sleep(150 * time.Millisecond) // a beat already sent may still land
+	time.Sleep(300 * time.Millisecond) // a beat already on its way may still land
 	before := srv.beats.Load()
 	time.Sleep(time.Second)
 	if n := srv.beats.Load() - before; n != 0 {
