@@ -3,6 +3,7 @@ package webrtc
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -139,11 +140,28 @@ type browser struct {
 	micLaw    g711.Law
 	connected chan struct{}
 	heard     packets
+	sink      func(*rtp.Packet) // instead of heard, when set
 	wg        sync.WaitGroup
 }
 
-func newBrowser(t testing.TB) *browser {
+func newBrowser(t testing.TB) *browser { return newBrowserSink(t, nil) }
+
+// newBrowserSink makes a browser that hands what it hears to sink (nil:
+// keep it in heard), closed with the test.
+func newBrowserSink(t testing.TB, sink func(*rtp.Packet)) *browser {
 	t.Helper()
+	b, err := makeBrowser(sink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.t = t
+	t.Cleanup(b.close)
+	return b
+}
+
+// makeBrowser makes a browser without a test (for the capacity far end,
+// whose goroutines may not fail a test); the caller closes it.
+func makeBrowser(sink func(*rtp.Packet)) (*browser, error) {
 	me := &pion.MediaEngine{}
 	// Chrome's audio codecs, the ones that matter here: opus first.
 	for _, c := range []pion.RTPCodecParameters{
@@ -151,18 +169,18 @@ func newBrowser(t testing.TB) *browser {
 		codecPCMU, codecPCMA, codecTelephoneEvent,
 	} {
 		if err := me.RegisterCodec(c, pion.RTPCodecTypeAudio); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 	}
 	ir := &interceptor.Registry{}
 	if err := pion.ConfigureRTCPReports(ir); err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
 	udp, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
 	if err != nil {
-		t.Fatal(err)
+		return nil, err
 	}
-	b := &browser{t: t, conn: &switchConn{UDPConn: udp}, connected: make(chan struct{})}
+	b := &browser{conn: &switchConn{UDPConn: udp}, connected: make(chan struct{}), sink: sink}
 	b.mux = pion.NewICEUDPMux(nil, b.conn)
 	se := pion.SettingEngine{}
 	se.SetICEUDPMux(b.mux)
@@ -173,7 +191,8 @@ func newBrowser(t testing.TB) *browser {
 	se.LoggerFactory = slogFactory{quiet()}
 	api := pion.NewAPI(pion.WithMediaEngine(me), pion.WithSettingEngine(se), pion.WithInterceptorRegistry(ir))
 	if b.pc, err = api.NewPeerConnection(pion.Configuration{}); err != nil {
-		t.Fatal(err)
+		b.mux.Close()
+		return nil, err
 	}
 	var once sync.Once
 	b.pc.OnConnectionStateChange(func(s pion.PeerConnectionState) {
@@ -190,19 +209,31 @@ func newBrowser(t testing.TB) *browser {
 				}
 				continue // a packet pion could not take
 			}
-			b.heard.add(p)
+			if b.sink != nil {
+				b.sink(p)
+			} else {
+				b.heard.add(p)
+			}
 		}
 	})
-	t.Cleanup(b.close)
-	return b
+	return b, nil
 }
 
-// answer answers the leg's offer. The microphone uses the first G.711 of
-// the offer, as Chrome's answer lists the offer's order.
+// answer answers the leg's offer, failing the test on error.
 func (b *browser) answer(offer string) string {
 	b.t.Helper()
+	ans, err := b.answerSDP(offer)
+	if err != nil {
+		b.t.Fatalf("browser: %v", err)
+	}
+	return ans
+}
+
+// answerSDP answers the leg's offer. The microphone uses the first G.711 of
+// the offer, as Chrome's answer keeps the offer's order.
+func (b *browser) answerSDP(offer string) (string, error) {
 	if err := b.pc.SetRemoteDescription(pion.SessionDescription{Type: pion.SDPTypeOffer, SDP: offer}); err != nil {
-		b.t.Fatalf("browser: set offer: %v", err)
+		return "", fmt.Errorf("set offer: %w", err)
 	}
 	c := codecPCMU
 	b.micLaw = g711.ULaw
@@ -211,11 +242,11 @@ func (b *browser) answer(offer string) string {
 	}
 	var err error
 	if b.mic, err = pion.NewTrackLocalStaticRTP(c.RTPCodecCapability, "mic", "browser"); err != nil {
-		b.t.Fatal(err)
+		return "", err
 	}
 	sender, err := b.pc.AddTrack(b.mic)
 	if err != nil {
-		b.t.Fatal(err)
+		return "", err
 	}
 	b.wg.Go(func() {
 		buf := make([]byte, 1500)
@@ -227,14 +258,14 @@ func (b *browser) answer(offer string) string {
 	})
 	ans, err := b.pc.CreateAnswer(nil)
 	if err != nil {
-		b.t.Fatal(err)
+		return "", err
 	}
 	gathered := pion.GatheringCompletePromise(b.pc)
 	if err := b.pc.SetLocalDescription(ans); err != nil {
-		b.t.Fatal(err)
+		return "", err
 	}
 	<-gathered
-	return b.pc.LocalDescription().SDP
+	return b.pc.LocalDescription().SDP, nil
 }
 
 // firstG711 is the first of PT 0 and 8 on the offer's m=audio line.
