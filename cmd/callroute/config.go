@@ -104,6 +104,7 @@ func allSettings() *flag.FlagSet {
 	cfg.serviceFlags(fs)
 	cfg.serveFlags(fs)
 	cfg.callFlags(fs)
+	cfg.softphoneFlags(fs)
 	return fs
 }
 

@@ -36,6 +36,10 @@ type CallConfig struct {
 	TimeZone     string
 	DeskStrategy string
 	DrainTimeout time.Duration
+
+	// The browser softphone (config_softphone.go).
+	WebRTCAddr       string
+	HeartbeatTimeout time.Duration
 }
 
 const (

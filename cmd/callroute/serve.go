@@ -60,6 +60,7 @@ func serveFlagSet(cfg *Config, withDemo *bool) *flag.FlagSet {
 	cfg.serviceFlags(fs)
 	cfg.serveFlags(fs)
 	cfg.callFlags(fs)
+	cfg.softphoneFlags(fs)
 	fs.BoolVar(withDemo, "demo", false, "fill an empty database with demo data; print the demo users, an API token and a curl to try")
 	return fs
 }
@@ -110,7 +111,8 @@ func runServe(ctx context.Context, c *cli, cmd *command, args []string) error {
 		return fmt.Errorf("calls: %w", err)
 	}
 	handler := web.New(web.Config{CRM: svc, Registry: reg, Logger: logger, Ready: svc.Ping,
-		RecordingsDir: filepath.Join(cfg.DataDir, recordingsDir), HTTPS: cfg.httpsOn(), LiveCalls: calls.liveCall})
+		RecordingsDir: filepath.Join(cfg.DataDir, recordingsDir), HTTPS: cfg.httpsOn(), LiveCalls: calls.liveCall,
+		Softphone: calls.hub})
 
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -141,8 +143,9 @@ func runServe(ctx context.Context, c *cli, cmd *command, args []string) error {
 	sipErr := make(chan error, 1)
 	go func() {
 		sipErr <- calls.run(ctx, func(a sip.Addrs) {
-			fmt.Fprintf(c.stdout, "callroute takes calls at sip:%s (UDP %s, TCP %s)\n",
-				net.JoinHostPort(a.AnnounceHost, strconv.Itoa(a.AnnouncePort)), addrOrOff(a.UDP), addrOrOff(a.TCP))
+			fmt.Fprintf(c.stdout, "callroute takes calls at sip:%s (UDP %s, TCP %s); browsers' media on UDP %s\n",
+				net.JoinHostPort(a.AnnounceHost, strconv.Itoa(a.AnnouncePort)), addrOrOff(a.UDP), addrOrOff(a.TCP),
+				calls.webrtc.Addr())
 		})
 	}()
 	select {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,8 +16,10 @@ import (
 	"callroute/crm"
 	"callroute/internal/metrics"
 	"callroute/media"
+	"callroute/media/webrtc"
 	"callroute/routing"
 	"callroute/sip"
+	"callroute/web/softphone"
 )
 
 // calls is the part of serve that takes calls: the SIP edge, media and the
@@ -26,6 +29,8 @@ type calls struct {
 	router *routing.Router
 	drain  *sip.Drainer
 	ports  *media.PortAllocator
+	webrtc *webrtc.Engine
+	hub    *softphone.Hub
 	log    *slog.Logger
 	cfg    *Config
 }
@@ -63,6 +68,10 @@ func newCalls(cfg *Config, svc *crm.Service, reg prometheus.Registerer, logger *
 	}
 
 	state := routing.NewMemoryState(nil)
+	// The registrar reports phones to the router, which exists only once
+	// the ringers do (they need the server): the cycle is broken by a
+	// pointer set once the router is made.
+	var routerRef atomic.Pointer[routing.Router]
 	srv, err := sip.New(sipCfg, sip.Deps{
 		Credentials: sip.CredentialsFunc(func(ctx context.Context, username string) (sip.Credential, error) {
 			return sipCredential(ctx, svc, username)
@@ -71,7 +80,13 @@ func newCalls(cfg *Config, svc *crm.Service, reg prometheus.Registerer, logger *
 		OnBindingsChanged: func(userID int64, b []sip.Binding) {
 			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 			defer cancel()
-			if _, err := state.SetDevices(ctx, userID, "sip", len(b)); err != nil {
+			var err error
+			if r := routerRef.Load(); r != nil {
+				_, err = r.SetDevices(ctx, userID, "sip", len(b)) // tells the screens too
+			} else {
+				_, err = state.SetDevices(ctx, userID, "sip", len(b))
+			}
+			if err != nil {
 				logger.Warn("presence: SIP phones changed", "user_id", userID, "err", err)
 			}
 		},
@@ -85,8 +100,28 @@ func newCalls(cfg *Config, svc *crm.Service, reg prometheus.Registerer, logger *
 	if err != nil {
 		return nil, err
 	}
+	rtcCfg, err := cfg.webrtcConfig()
+	if err != nil {
+		return nil, err
+	}
+	engine, err := webrtc.NewEngine(rtcCfg, logger)
+	if err != nil {
+		return nil, fmt.Errorf("WebRTC on %s: %w", rtcCfg.Listen, err)
+	}
+	hubCfg, err := cfg.softphoneConfig()
+	if err != nil {
+		return nil, err
+	}
+	hub, err := softphone.New(hubCfg, softphone.Deps{Files: svc, Logger: logger,
+		NewLeg: func(ctx context.Context, callID string, prefer media.Codec, log *slog.Logger) (softphone.MediaLeg, error) {
+			return engine.NewLeg(ctx, webrtc.LegOptions{Prefer: prefer, Logger: log, CallID: callID})
+		}})
+	if err != nil {
+		return nil, err
+	}
 	router, err := routing.New(routing.Deps{
-		Lookup: svc, Recorder: svc, Ringer: ringer, State: state, Desk: routing.NewRoleDesk(svc, deskTTL),
+		Lookup: svc, Recorder: svc, Ringer: routing.Fanout{ringer, hub.Ringer()}, State: state,
+		Desk: routing.NewRoleDesk(svc, deskTTL),
 	}, settings,
 		routing.WithLogger(logger),
 		routing.WithMetrics(metrics.NewRouting(reg)),
@@ -94,6 +129,8 @@ func newCalls(cfg *Config, svc *crm.Service, reg prometheus.Registerer, logger *
 	if err != nil {
 		return nil, err
 	}
+	routerRef.Store(router)
+	hub.Attach(router)
 	handler, err := sip.NewCallHandler(srv, router, sip.CallConfig{Media: mediaCfg,
 		RecordingsDir: filepath.Join(cfg.DataDir, recordingsDir), NoEarlyMedia: cfg.Calls.NoEarlyMedia, Logger: logger})
 	if err != nil {
@@ -101,7 +138,7 @@ func newCalls(cfg *Config, svc *crm.Service, reg prometheus.Registerer, logger *
 	}
 	drain := sip.NewDrainer(handler, sipCfg.RetryAfter)
 	srv.SetInviteHandler(drain)
-	return &calls{srv: srv, router: router, drain: drain, ports: ports, log: logger, cfg: cfg}, nil
+	return &calls{srv: srv, router: router, drain: drain, ports: ports, webrtc: engine, hub: hub, log: logger, cfg: cfg}, nil
 }
 
 // liveCall tells the API about a call in progress on this node (who
@@ -140,6 +177,7 @@ func (c *calls) run(ctx context.Context, ready func(sip.Addrs)) error {
 	g, gctx := errgroup.WithContext(callCtx)
 	g.Go(func() error { return c.srv.Run(gctx) })
 	g.Go(func() error { return c.router.Run(gctx) })
+	g.Go(func() error { return c.hub.Run(gctx) })
 	select {
 	case <-c.srv.Ready():
 		ready(c.srv.Addrs())
@@ -166,6 +204,10 @@ func (c *calls) run(ctx context.Context, ready func(sip.Addrs)) error {
 	}
 	if cerr := c.router.Close(); cerr != nil {
 		c.log.Warn("close the router", "err", cerr)
+	}
+	c.hub.Close()
+	if cerr := c.webrtc.Close(); cerr != nil {
+		c.log.Warn("close WebRTC", "err", cerr)
 	}
 	if cerr := c.ports.Close(); cerr != nil {
 		c.log.Warn("close the RTP ports", "err", cerr)

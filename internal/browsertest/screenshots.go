@@ -27,6 +27,9 @@ func (tab *Tab) DocScreenshot(name string) string {
 	if err != nil {
 		tab.t.Fatalf("browsertest: DocScreenshot: %v", err)
 	}
+	// A full-page capture of a scrolled page draws sticky headers where
+	// the scroll left them: show the page as it opens.
+	tab.Eval(`window.scrollTo(0, 0), true`, nil)
 	tab.Screenshot(path)
 	return path
 }

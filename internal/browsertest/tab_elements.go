@@ -54,6 +54,30 @@ func (tab *Tab) Fill(testid, value string) {
 	}
 }
 
+// Select chooses the option with this value in the <select> with
+// data-testid, as a user picking it does (input and change events).
+func (tab *Tab) Select(testid, value string) {
+	tab.t.Helper()
+	sel := tab.selector("Select", testid)
+	tab.waitElement(sel, "visible and enabled", func(e elementState) bool { return e.Visible && !e.Disabled })
+	js := fmt.Sprintf(`(() => {
+		const el = document.querySelector(%q);
+		if (!(el instanceof HTMLSelectElement)) return 'not a <select>';
+		const opt = Array.from(el.options).find((o) => o.value === %q);
+		if (!opt) return 'no option ' + JSON.stringify(%q) + ' among ' + JSON.stringify(Array.from(el.options).map((o) => o.value));
+		el.focus();
+		el.value = opt.value;
+		el.dispatchEvent(new Event('input', {bubbles: true}));
+		el.dispatchEvent(new Event('change', {bubbles: true}));
+		return '';
+	})()`, sel, value, value)
+	var problem string
+	tab.Eval(js, &problem)
+	if problem != "" {
+		tab.fatalf("select %q in %s: %s", value, sel, problem)
+	}
+}
+
 // WaitVisible waits until the element with data-testid is visible.
 func (tab *Tab) WaitVisible(testid string) {
 	tab.t.Helper()

@@ -22,10 +22,11 @@ const OUTCOME_LABEL = { answered: 'answered', missed: 'missed', voicemail: 'voic
 const STAGE_LABEL = Object.fromEntries(STAGES);
 
 export class ScreenPop {
-  constructor(root, { onError, onNote }) {
+  constructor(root, { onError, onNote, onSaved }) {
     this.root = root;
     this.onError = onError;
     this.onNote = onNote;
+    this.onSaved = onSaved || (() => {});
     this.team = [];
     this.file = null;
     this.callId = '';
@@ -65,8 +66,8 @@ export class ScreenPop {
     const form = byTest('capture-form', this.root);
     if (form) {
       for (const el of form.elements) el.disabled = false;
-      const first = form.querySelector('[aria-required="true"]:not([readonly])') || form.querySelector('input');
-      if (first && !first.value) first.focus({ preventScroll: true });
+      const first = Array.from(form.querySelectorAll('input[type="text"]')).find((el) => !el.value);
+      if (first && !form.dataset.saved) first.focus({ preventScroll: true });
     }
   }
 
@@ -219,7 +220,9 @@ export class ScreenPop {
     const phone = text('capture-phone', known.has(this.number) ? '' : (f.national || this.number), { type: 'tel', 'data-field': 'phones[0].e164', 'data-missing': 'phones' });
     const kind = select('capture-phone-kind', PHONE_KINDS, 'mobile');
     const phoneRow = field('phones', 'Phone', phone, known.has(this.number) ? 'The calling number is on file.' : 'The number that called; correct it if the caller says so.');
-    phoneRow.querySelector('input').after(kind);
+    const both = h('div', { class: 'phone-input' });
+    phone.replaceWith(both);
+    both.append(phone, kind);
     person.append(phoneRow, field('messenger', 'Messenger', text('capture-messenger', c.messenger, { placeholder: 'e.g. WhatsApp +40…' })));
 
     const company = h('fieldset', { class: 'capture__group' }, h('legend', {}, 'Company'));
@@ -347,9 +350,13 @@ export class ScreenPop {
       const res = await api('POST', `/calls/${encodeURIComponent(this.callId)}/capture`, body);
       this.saved = res;
       this.absorb(res);
-      status.textContent = 'Saved ' + new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-      status.dataset.testid = 'capture-status';
-      form.dataset.saved = 'true';
+      // The file now shows what was saved; the form goes on from it.
+      this.render();
+      const again = byTest('capture-form', this.root);
+      again.dataset.saved = 'true';
+      this.inCall(this.callId);
+      byTest('capture-status', again).textContent = 'Saved ' + new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+      this.onSaved(this.file);
       this.onNote('Saved: the call is on ' + (res.contact ? res.contact.name : 'the client') + '\u2019s timeline.');
     } catch (err) {
       status.textContent = '';
@@ -387,6 +394,7 @@ export class ScreenPop {
     }
     f.known = true;
     f.missing = [];
+    f.required = [];
   }
 
   // showConflict shows what someone else saved meanwhile, beside what the

@@ -562,7 +562,16 @@ function start() {
   byTest('audio-toggle').checked = state.audio;
   state.micId = localStorage.getItem('callroute.mic') || '';
   state.speakerId = localStorage.getItem('callroute.speaker') || '';
-  pop = new ScreenPop(byTest('screenpop-slot'), { onError: showError, onNote: note });
+  pop = new ScreenPop(byTest('screenpop-slot'), {
+    onError: showError,
+    onNote: note,
+    // A saved capture names the caller on the call card too.
+    onSaved: (file) => {
+      if (!state.call) return;
+      state.call.file = file;
+      byTest('call-name').textContent = callerTitle(file, state.call.number);
+    },
+  });
   pop.idle('');
 
   document.addEventListener('pointerdown', resumeAudio, { capture: true });
