@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +25,9 @@ var softphoneArgs = []string{"--owner-ring-time", "20s", "--desk-ring-time", "20
 	"--heartbeat-timeout", "3s"}
 
 const demoPassword = "callroute-demo"
+
+// workspaceOff is callroute's log line for a tab with its audio off.
+var workspaceOff = regexp.MustCompile(`msg="softphone: tab connected" user_id=\d+ tab=t\d+ audio=false`)
 
 // signIn opens a new user's tab on the workspace, signed in; rawmic turns
 // the microphone's processing off so the test tone arrives as it is.
@@ -235,4 +239,52 @@ func (e *callEnv) waitTimelineCall(contactID int64, ok func(crm.Interaction) boo
 		return false
 	})
 	return found
+}
+
+// TestSoftphoneWorkspaceForADeskPhone: Ana takes calls on her SIP desk
+// phone, with her browser workspace open and its audio off. The browser
+// does not ring (it is not a device), but when she answers on the phone the
+// workspace shows the new caller's card and the capture form, so the desk's
+// rule "always ask name and company" holds whatever phone she uses; what she
+// saves lands on the new contact.
+func TestSoftphoneWorkspaceForADeskPhone(t *testing.T) {
+	e := startCalls(t, softphoneArgs...)
+	b := browsertest.Start(t, browsertest.Options{MicHz: 440})
+	ana := e.signIn(b, anaEmail)
+	ana.Click("settings")
+	ana.Click("audio-toggle") // calls ring on the desk phone only
+	ana.WaitText("connection-status", "Connected")
+	e.eventually("the workspace reconnected with its audio off", func() bool {
+		return workspaceOff.MatchString(e.srv.stderr.String())
+	})
+	desk := e.register("Ana's desk phone", anaEmail, "301").answer()
+
+	const number = "0215550177"
+	call := e.dialCall(number, 1000, 6*time.Second)
+	ana.WaitVisible("in-call")
+	ana.WaitText("call-device", "desk phone")
+	ana.WaitVisible("new-caller")
+	var rang bool
+	ana.Eval(`window.callroute.state.ring !== null || !document.querySelector('[data-testid="incoming-call"]').hidden`, &rang)
+	if rang {
+		t.Error("a workspace with its audio off rang")
+	}
+	ana.Fill("capture-name", "Radu Enache")
+	ana.Fill("capture-company", "Enache Transport SRL")
+	ana.Click("capture-save")
+	ana.WaitText("capture-status", "Saved")
+	ana.DocScreenshot("workspace-desk-phone")
+	waitDial(t, call)
+	desk.wait()
+	ana.WaitVisible("wrap-up")
+
+	var file crm.CallerFile
+	e.getJSON("/callers/"+number, &file)
+	if file.Contact == nil || file.Contact.Name != "Radu Enache" || file.Company == nil || file.Company.Name != "Enache Transport SRL" {
+		t.Fatalf("the number belongs to %+v at %+v", file.Contact, file.Company)
+	}
+	it := e.waitTimelineCall(file.Contact.ID, func(crm.Interaction) bool { return true })
+	if r := e.routeOf(it); it.AnsweredBy != e.users[anaEmail] || len(r.Steps) == 0 || !strings.HasPrefix(r.Steps[len(r.Steps)-1].Device, "sip:301@") {
+		t.Errorf("the call %+v, route %s: want answered by Ana on her desk phone", it, r)
+	}
 }
