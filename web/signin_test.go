@@ -69,7 +69,7 @@ func TestSignInAndOut(t *testing.T) {
 				t.Fatalf("GET /: %d", p.status)
 			}
 			for _, want := range []string{`data-testid="current-user">Mara Manager<`, `data-testid="logout"`,
-				"The softphone goes here.", `data-testid="presence"`, ">manager<"} {
+				`data-testid="softphone"`, `data-testid="presence"`, ">manager<"} {
 				if !strings.Contains(p.body, want) {
 					t.Errorf("workspace lacks %q", want)
 				}
