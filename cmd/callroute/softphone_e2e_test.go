@@ -124,6 +124,9 @@ func TestSoftphoneNewCallerIsRecorded(t *testing.T) {
 	ana.Click("wrapup-save")
 	ana.WaitText("wrapup-status", "Saved")
 	ana.Click("ready")
+	if v := ana.CSPViolations(); len(v) > 0 {
+		t.Errorf("Content-Security-Policy violations during the call: %s", strings.Join(v, "; "))
+	}
 
 	// The client base now knows the caller, with the call on the timeline.
 	var file crm.CallerFile

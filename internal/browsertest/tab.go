@@ -68,6 +68,14 @@ func (b *Browser) newTab(t testing.TB, bc cdp.BrowserContextID, user int) *Tab {
 		t.Fatalf("browsertest: open %s: %v", name, err)
 	}
 	st.targetID = chromedp.FromContext(ctx).Target.TargetID
+	if err := runBounded(ctx, b.opts.WaitTimeout, func() error {
+		_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument,
+			page.AddScriptToEvaluateOnNewDocumentParams{Source: cspWatchJS})
+		return err
+	}); err != nil {
+		cancel()
+		t.Fatalf("browsertest: open %s: watch the Content-Security-Policy: %v", name, err)
+	}
 	messages := chromedp.Console(ctx)
 	go func() {
 		// Owned by the tab: ends when the tab's context does (Close).
