@@ -220,6 +220,7 @@ function hideRing() {
 async function answer() {
   const ring = state.ring;
   if (!ring) return;
+  window.callroute.marks = { answer: performance.now() };
   resumeAudio();
   ringtone.stop();
   byTest('answer').disabled = true;
@@ -296,6 +297,7 @@ function onCall(m) {
   switch (m.state) {
     case 'connected': {
       const ring = state.ring;
+      if (window.callroute.marks) window.callroute.marks.connected = performance.now();
       state.call = { call_id: m.call_id, since: Date.now(), device: m.device, held: false, muted: false, elsewhere: false,
         file: ring ? ring.file : null, number: ring ? ring.number : '' };
       hideRing();
