@@ -67,6 +67,23 @@ func (r *Rewriter) SSRC() uint32 { return r.ssrc }
 // same (after a re-INVITE, or when early media becomes the final media).
 func (r *Rewriter) Reset() { r.reset = true }
 
+// Header returns the header to send p with at now: p's version 2 fields
+// (payload type, marker, and the source's numbering, rewritten as Rewrite
+// does), without p's CSRCs, extensions or padding (a leg sends its own).
+// p is not modified.
+func (r *Rewriter) Header(p *rtp.Packet, now time.Time) rtp.Header {
+	h := rtp.Header{
+		Version:        2,
+		Marker:         p.Marker,
+		PayloadType:    p.PayloadType,
+		SequenceNumber: p.SequenceNumber,
+		Timestamp:      p.Timestamp,
+		SSRC:           p.SSRC,
+	}
+	r.Rewrite(&h, now)
+	return h
+}
+
 // Rewrite sets h's SSRC, sequence number, timestamp and, on a change of
 // source, marker bit, for a packet sent at now. h is modified in place.
 func (r *Rewriter) Rewrite(h *rtp.Header, now time.Time) {

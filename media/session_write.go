@@ -24,17 +24,9 @@ func (s *Session) WriteRTP(p *rtp.Packet) error {
 		s.stats.notSent.Add(1)
 		return nil
 	}
-	h := rtp.Header{
-		Version:        2,
-		Marker:         p.Marker,
-		PayloadType:    p.PayloadType,
-		SequenceNumber: p.SequenceNumber,
-		Timestamp:      p.Timestamp,
-		SSRC:           p.SSRC,
-	}
 	s.sendMu.Lock()
 	defer s.sendMu.Unlock()
-	s.rw.Rewrite(&h, time.Now())
+	h := s.rw.Header(p, time.Now())
 	n, err := h.MarshalTo(s.buf[:])
 	if err != nil {
 		return err

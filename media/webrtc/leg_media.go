@@ -61,16 +61,8 @@ func (l *Leg) WriteRTP(p *rtp.Packet) error {
 		l.stats.notSent.Add(1)
 		return nil
 	}
-	h := rtp.Header{
-		Version:        2,
-		Marker:         p.Marker,
-		PayloadType:    p.PayloadType,
-		SequenceNumber: p.SequenceNumber,
-		Timestamp:      p.Timestamp,
-		SSRC:           p.SSRC,
-	}
 	l.sendMu.Lock()
-	l.rw.Rewrite(&h, time.Now())
+	h := l.rw.Header(p, time.Now())
 	_, err := l.track.write(&h, p.Payload)
 	l.sendMu.Unlock()
 	if err != nil {
