@@ -296,3 +296,46 @@ func TestSoftphoneWorkspaceForADeskPhone(t *testing.T) {
 		t.Errorf("the call %+v, route %s: want answered by Ana on her desk phone", it, r)
 	}
 }
+
+// TestSoftphoneHoldAndTransferToTheDesk: Mihai answers his client Andrei,
+// puts him on hold and back, then transfers him to the desk: Mihai's call
+// ends (transferred), Ana's browser rings with Andrei's file, she answers
+// and hears him; the record has both answers.
+func TestSoftphoneHoldAndTransferToTheDesk(t *testing.T) {
+	e := startCalls(t, softphoneArgs...)
+	b := browsertest.Start(t, browsertest.Options{MicHz: 440})
+	mihai := e.signIn(b, mihaiEmail)
+	ana := e.signIn(b, anaEmail)
+
+	call := e.dialCall(andreiNat, 1000, 60*time.Second)
+	mihai.WaitVisible("incoming-call")
+	mihai.Click("answer")
+	mihai.WithTimeout(15*time.Second).WaitHearing(1000, 15, -50)
+	mihai.Click("hold")
+	mihai.WaitText("call-state", "On hold")
+	mihai.WaitSilence(-60) // on hold the agent hears nothing
+	mihai.Click("hold")
+	mihai.WaitText("hold", "Hold")
+	mihai.WithTimeout(15*time.Second).WaitHearing(1000, 15, -50)
+
+	mihai.Select("transfer-to", "0") // the inbound desk
+	mihai.Click("transfer")
+	mihai.WaitVisible("wrap-up")
+	mihai.WaitText("wrapup-reason", "Transferred")
+	ana.WaitVisible("incoming-call")
+	ana.WaitText("caller-name", "Andrei Mureșan")
+	ana.Click("answer")
+	ana.WithTimeout(15*time.Second).WaitHearing(1000, 15, -50)
+	ana.Click("hangup")
+	rep := waitDial(t, call)
+	if hz := rep.Heard.FrequencyHz; math.Abs(hz-440) > 10 {
+		t.Errorf("the caller heard %s, want the browsers' 440 Hz", rep.Heard)
+	}
+
+	it := e.waitTimelineCall(e.contactOf(andreiNat), func(it crm.Interaction) bool { return it.CallID == rep.CallID })
+	r := e.routeOf(it)
+	if it.AnsweredBy != e.users[anaEmail] || !strings.Contains(r.String(), "owner/"+fmt.Sprint(e.users[mihaiEmail])+"/answered") ||
+		!strings.Contains(r.String(), "desk/"+fmt.Sprint(e.users[anaEmail])+"/answered") {
+		t.Errorf("the call %+v, route %s: want answered by Mihai, then by Ana at the desk", it, r)
+	}
+}
