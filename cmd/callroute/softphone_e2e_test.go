@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"regexp"
@@ -337,5 +340,70 @@ func TestSoftphoneHoldAndTransferToTheDesk(t *testing.T) {
 	if it.AnsweredBy != e.users[anaEmail] || !strings.Contains(r.String(), "owner/"+fmt.Sprint(e.users[mihaiEmail])+"/answered") ||
 		!strings.Contains(r.String(), "desk/"+fmt.Sprint(e.users[anaEmail])+"/answered") {
 		t.Errorf("the call %+v, route %s: want answered by Mihai, then by Ana at the desk", it, r)
+	}
+}
+
+// TestSoftphoneCaptureConflict: while Mihai talks to Andrei, the head of
+// sales changes Andrei's position; Mihai's save of another position is not
+// written over it silently: the form shows the conflict with what is
+// stored now, and only his explicit "save my values" writes his.
+func TestSoftphoneCaptureConflict(t *testing.T) {
+	e := startCalls(t, softphoneArgs...)
+	b := browsertest.Start(t, browsertest.Options{MicHz: 440})
+	mihai := e.signIn(b, mihaiEmail)
+
+	call := e.dialCall(andreiNat, 1000, 60*time.Second)
+	mihai.WaitVisible("incoming-call")
+	mihai.Click("answer")
+	mihai.WaitVisible("in-call")
+	mihai.WaitVisible("capture-form")
+
+	// The head of sales edits the contact meanwhile.
+	id := e.contactOf(andreiNat)
+	var c crm.Contact
+	e.getJSON(fmt.Sprintf("/contacts/%d", id), &c)
+	e.send(http.MethodPatch, fmt.Sprintf("/contacts/%d", id), map[string]any{"version": c.Version, "position": "Logistics director"})
+
+	mihai.Fill("capture-position", "Chief operations officer")
+	mihai.Click("capture-save")
+	mihai.WaitVisible("capture-conflict")
+	mihai.WaitText("capture-conflict", "Logistics director")
+	mihai.DocScreenshot("softphone-conflict")
+	e.getJSON(fmt.Sprintf("/contacts/%d", id), &c)
+	if c.Position != "Logistics director" {
+		t.Fatalf("the conflicting save wrote %q", c.Position)
+	}
+	mihai.Click("conflict-keep-mine")
+	mihai.WaitText("capture-status", "Saved")
+	e.getJSON(fmt.Sprintf("/contacts/%d", id), &c)
+	if c.Position != "Chief operations officer" {
+		t.Fatalf("after keeping his values the position is %q", c.Position)
+	}
+	mihai.Click("hangup")
+	waitDial(t, call)
+}
+
+// send does a request with a JSON body as the demo head of sales and fails
+// the test unless it succeeds.
+func (e *callEnv) send(method, path string, body any) {
+	e.t.Helper()
+	b, err := json.Marshal(body)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req, err := http.NewRequest(method, e.base+"/api/v1"+path, bytes.NewReader(b))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+e.token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		e.t.Fatalf("%s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		out, _ := io.ReadAll(resp.Body)
+		e.t.Fatalf("%s %s: %d %s", method, path, resp.StatusCode, out)
 	}
 }

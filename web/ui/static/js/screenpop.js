@@ -404,7 +404,9 @@ export class ScreenPop {
     const box = byTest('capture-conflict', form);
     clear(box);
     const cur = body.current || {};
-    box.append(h('p', {}, h('strong', {}, 'Someone else changed this file while you were typing. '), body.error || ''));
+    const what = (body.stale || []).concat(body.fields || []);
+    box.append(h('p', {}, h('strong', {}, 'Someone else changed this file while you were typing: nothing was saved.'),
+      what.length ? ' Changed meanwhile: ' + what.join(', ') + '.' : ''));
     const rows = h('ul', { class: 'list' });
     if (cur.contact) rows.append(h('li', {}, 'Contact now: ' + [cur.contact.name, cur.contact.position, cur.contact.email].filter(Boolean).join(', ')));
     if (cur.company) rows.append(h('li', {}, 'Company now: ' + [cur.company.name, cur.company.website, cur.company.industry].filter(Boolean).join(', ')));
