@@ -70,6 +70,7 @@ type farLeg struct {
 
 	toBrowser, toPhone stream
 	micSent, phoneSent atomic.Int64
+	maxLate            atomic.Int64 // how late the sender woke, at worst (ns)
 }
 
 // stream times the arrivals of one direction.
@@ -188,6 +189,9 @@ func (fe *farEndProcess) start() benchMsg {
 					return
 				case <-timer.C:
 				}
+				if late := int64(time.Since(start.Add(time.Duration(k) * period))); late > fl.maxLate.Load() && fe.measuring.Load() {
+					fl.maxLate.Store(late)
+				}
 				if fl.b.mic.WriteRTP(mic) == nil {
 					fl.micSent.Add(1)
 				}
@@ -229,6 +233,7 @@ func (fe *farEndProcess) stop() benchMsg {
 		}
 	}
 	for _, fl := range fe.legs {
+		res.SenderLateMs = max(res.SenderLateMs, float64(fl.maxLate.Load())/1e6)
 		sum(&res.ToBrowser, &fl.toBrowser, fl.phoneSent.Load())
 		sum(&res.ToPhone, &fl.toPhone, fl.micSent.Load())
 	}

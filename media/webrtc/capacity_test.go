@@ -14,9 +14,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/pion/rtp"
 
 	"callroute/media"
 )
@@ -44,6 +47,9 @@ const (
 	envLegs   = "CALLROUTE_BENCH_WEBRTC_LEGS"
 	envHold   = "CALLROUTE_BENCH_WEBRTC_HOLD"
 	envFarEnd = "CALLROUTE_BENCH_WEBRTC_FAREND"
+	// envFarEndCPUs pins the far end to CPUs (taskset -c), to keep it off
+	// the node's when the node runs under taskset itself.
+	envFarEndCPUs = "CALLROUTE_BENCH_WEBRTC_FAREND_CPUS"
 
 	benchWarmup     = 2 * time.Second
 	benchMaxGap     = 60 * time.Millisecond
@@ -73,9 +79,10 @@ type direction struct {
 
 // farResult is what the far end measured.
 type farResult struct {
-	CPUSeconds float64   // far-end process CPU over the hold
-	ToBrowser  direction // phone -> node -> browser
-	ToPhone    direction // browser -> node -> phone
+	CPUSeconds   float64   // far-end process CPU over the hold
+	SenderLateMs float64   // the latest a far-end sender woke after its deadline
+	ToBrowser    direction // phone -> node -> browser
+	ToPhone      direction // browser -> node -> phone
 }
 
 func TestCapacityBrowserLegs(t *testing.T) {
@@ -119,6 +126,8 @@ func runCapacity(t *testing.T, n int, hold time.Duration) string {
 	legs := make([]*Leg, n)
 	sessions := make([]*media.Session, n)
 	bridges := make([]*media.Bridge, n)
+	timed := make([][2]*timedLeg, n)
+	var measuring atomic.Bool
 	defer func() {
 		for i := range n {
 			if bridges[i] != nil {
@@ -141,7 +150,7 @@ func runCapacity(t *testing.T, n int, hold time.Duration) string {
 		wg.Go(func() {
 			defer func() { <-sem }()
 			var err error
-			legs[i], sessions[i], bridges[i], err = setupBenchLeg(ctx, e, ports, far, i)
+			legs[i], sessions[i], bridges[i], timed[i], err = setupBenchLeg(ctx, e, ports, far, i, &measuring)
 			if err != nil {
 				errs <- fmt.Errorf("leg %d: %w", i, err)
 			}
@@ -161,7 +170,9 @@ func runCapacity(t *testing.T, n int, hold time.Duration) string {
 	load := loadAvg()
 	cpu0, busy0 := processCPU(), machineBusy()
 	far.call(benchMsg{Op: "measure"})
+	measuring.Store(true)
 	time.Sleep(hold)
+	measuring.Store(false)
 	nodeCPU := processCPU() - cpu0
 	others := (machineBusy() - busy0).Seconds() - nodeCPU.Seconds() // far end and other work
 	res := far.call(benchMsg{Op: "stop"}).Result
@@ -170,7 +181,10 @@ func runCapacity(t *testing.T, n int, hold time.Duration) string {
 	}
 	rss := rssMB()
 	var legDropped, legNotSent, sessDropped uint64
+	var inFromPhone, inFromBrowser time.Duration
 	for i := range n {
+		inFromPhone = max(inFromPhone, time.Duration(timed[i][0].maxGap.Load()))
+		inFromBrowser = max(inFromBrowser, time.Duration(timed[i][1].maxGap.Load()))
 		ls, ss := legs[i].Stats(), sessions[i].Stats()
 		legDropped += ls.Dropped
 		legNotSent += ls.NotSent
@@ -194,48 +208,74 @@ func runCapacity(t *testing.T, n int, hold time.Duration) string {
 	otherCores := max(others/hold.Seconds()-farCores, 0)
 	t.Logf("%d legs: %s; lost %d (to browser %d/%d, to phone %d/%d); max gap %.1f ms (to browser %.1f, to phone %.1f), "+
 		"%d gaps > 60 ms on %d streams; node CPU %.2f cores (%.2f %% of a core per leg, %.1f µs per packet hop); "+
-		"far end %.2f cores; other processes %.2f cores; node drops: leg %d, not sent %d, session %d; RSS %d MB; setup %v; load %s",
+		"far end %.2f cores; other processes %.2f cores; node drops: leg %d, not sent %d, session %d; RSS %d MB; setup %v; load %s; "+
+		"max gap arriving at the node: from phones %v, from browsers %v; far-end senders late by up to %.1f ms",
 		n, verdict, lost, res.ToBrowser.Sent-res.ToBrowser.Received, res.ToBrowser.Sent, res.ToPhone.Sent-res.ToPhone.Received, res.ToPhone.Sent,
 		maxGap, res.ToBrowser.MaxGapMs, res.ToPhone.MaxGapMs, over, res.ToBrowser.StreamsOver60+res.ToPhone.StreamsOver60,
 		cores, 100*cores/float64(n), perPacket*1e6, farCores, otherCores, legDropped, legNotSent, sessDropped, rss,
-		setup.Round(time.Millisecond), load)
+		setup.Round(time.Millisecond), load, inFromPhone.Round(100*time.Microsecond), inFromBrowser.Round(100*time.Microsecond), res.SenderLateMs)
 	return fmt.Sprintf("| %d | %s | %d | %.1f ms | %d | %.2f cores | %.2f %% | %.1f µs | %.2f cores | %.2f cores | %d MB | %.1f s | %s |",
 		n, verdict, lost, maxGap, over, cores, 100*cores/float64(n), perPacket*1e6, farCores, otherCores, rss,
 		setup.Seconds(), load)
 }
 
+// timedLeg is a leg whose reads the node times: the gaps between packets
+// as they reach the node (far-end sender, network and the receiving half
+// of the node), to tell where a gap at the far end came from.
+type timedLeg struct {
+	media.Leg
+	measuring *atomic.Bool
+	last      time.Time // only the bridge's goroutine reads a leg
+	maxGap    atomic.Int64
+}
+
+func (l *timedLeg) ReadRTP(ctx context.Context) (*rtp.Packet, error) {
+	p, err := l.Leg.ReadRTP(ctx)
+	if err == nil {
+		now := time.Now()
+		if gap := int64(now.Sub(l.last)); l.measuring.Load() && !l.last.IsZero() && gap > l.maxGap.Load() {
+			l.maxGap.Store(gap)
+		}
+		l.last = now
+	}
+	return p, err
+}
+
 // setupBenchLeg makes the node's half of one call and has the far end
 // answer it.
-func setupBenchLeg(ctx context.Context, e *Engine, ports *media.PortAllocator, far *farEnd, i int) (*Leg, *media.Session, *media.Bridge, error) {
+func setupBenchLeg(ctx context.Context, e *Engine, ports *media.PortAllocator, far *farEnd, i int, measuring *atomic.Bool,
+) (*Leg, *media.Session, *media.Bridge, [2]*timedLeg, error) {
+	var timed [2]*timedLeg
 	sess, err := media.NewSession(ports, media.WithLogger(quiet()), media.WithMediaTimeouts(0, 0))
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, timed, err
 	}
 	l, err := e.NewLeg(ctx, LegOptions{Prefer: media.PCMU, CallID: fmt.Sprintf("bench-%d", i)})
 	if err != nil {
-		return nil, sess, nil, err
+		return nil, sess, nil, timed, err
 	}
 	m := far.call(benchMsg{Op: "leg", I: i, SDP: l.Offer(), Addr: netip.AddrPortFrom(loopback, uint16(sess.LocalPort())).String()})
 	if m.Err != "" {
-		return l, sess, nil, fmt.Errorf("far end: %s", m.Err)
+		return l, sess, nil, timed, fmt.Errorf("far end: %s", m.Err)
 	}
 	phone, err := netip.ParseAddrPort(m.Addr)
 	if err != nil {
-		return l, sess, nil, err
+		return l, sess, nil, timed, err
 	}
 	if err := l.Accept(m.SDP); err != nil {
-		return l, sess, nil, err
+		return l, sess, nil, timed, err
 	}
 	sess.Apply(media.Negotiated{Codec: media.PCMU, LocalCodec: media.PCMU, Remote: phone})
 	sess.Start()
 	select {
 	case <-l.Connected():
 	case <-l.Done():
-		return l, sess, nil, l.Err()
+		return l, sess, nil, timed, l.Err()
 	case <-time.After(15 * time.Second):
-		return l, sess, nil, fmt.Errorf("not connected after 15 s")
+		return l, sess, nil, timed, fmt.Errorf("not connected after 15 s")
 	}
-	return l, sess, media.NewBridge(ctx, sess, l, media.WithBridgeLogger(quiet())), nil
+	timed = [2]*timedLeg{{Leg: sess, measuring: measuring}, {Leg: l, measuring: measuring}}
+	return l, sess, media.NewBridge(ctx, timed[0], timed[1], media.WithBridgeLogger(quiet())), timed, nil
 }
 
 // farEnd is the far-end process, spoken to in JSON lines: requests on its
@@ -257,7 +297,11 @@ func startFarEnd(t *testing.T) *farEnd {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCapacityFarEnd$", "-test.count=1", "-test.timeout=0")
+	args := []string{os.Args[0], "-test.run=^TestCapacityFarEnd$", "-test.count=1", "-test.timeout=0"}
+	if cpus := os.Getenv(envFarEndCPUs); cpus != "" {
+		args = append([]string{"taskset", "-c", cpus}, args...) // the node pins itself with taskset too
+	}
+	cmd := exec.Command(args[0], args[1:]...)
 	cmd.Env = append(os.Environ(), envFarEnd+"=1")
 	cmd.Stderr = os.Stderr
 	cmd.ExtraFiles = []*os.File{w}

@@ -77,6 +77,8 @@ type Leg struct {
 	stats legStats
 }
 
+var _ media.Leg = (*Leg)(nil)
+
 // NewLeg creates a PeerConnection and its offer (with every ICE candidate:
 // gathering on the shared socket is immediate). The leg lives until ctx
 // ends or it is closed.
