@@ -101,6 +101,14 @@ func runServe(ctx context.Context, c *cli, cmd *command, args []string) error {
 		return fmt.Errorf("calls: %w", err)
 	}
 
+	if cfg.PprofAddr != "" {
+		prof, err := startProfiler(ctx, cfg.PprofAddr, logger)
+		if err != nil {
+			return err
+		}
+		defer prof.stop()
+	}
+
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.HTTPAddr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", cfg.HTTPAddr, err)
