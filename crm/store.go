@@ -50,6 +50,11 @@ type Store interface {
 	// its interest. An interaction with a CallID already written is not
 	// written again: the stored one is returned in *it (idempotent retries).
 	AddInteraction(ctx context.Context, a Actor, it *Interaction) error
+	// AddCalls writes several calls in one transaction, all or none: each
+	// interaction as AddInteraction does (a CallID written before is left
+	// as it is; the record gets its ID), and each call-back task that is
+	// set, unless its interaction has one already (a retried write).
+	AddCalls(ctx context.Context, a Actor, calls []CallRecord) error
 	GetInteraction(ctx context.Context, id int64) (*Interaction, error)
 	// Timeline lists a contact's interactions, newest first.
 	Timeline(ctx context.Context, contactID int64, limit int) ([]Interaction, error)

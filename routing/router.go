@@ -106,6 +106,7 @@ func New(d Deps, s Settings, opts ...Option) (*Router, error) {
 	w := r.writer
 	w.rec, w.log, w.metrics = r.recorder, r.log, r.metrics
 	w.timeout = func() time.Duration { return r.settings.Load().WriteTimeout }
+	w.batchRecorder()
 	if err := w.open(); err != nil {
 		return nil, err
 	}

@@ -19,6 +19,7 @@ import (
 // whose answer was lost does no harm.
 type writer struct {
 	rec     CallRecorder
+	group   *groupCommit // when rec is a BatchRecorder too
 	log     *slog.Logger
 	metrics Metrics
 	timeout func() time.Duration
@@ -91,7 +92,7 @@ func (w *writer) add(it crm.Interaction) bool {
 // timeout.
 func (w *writer) write(ctx context.Context, it crm.Interaction, log *slog.Logger) {
 	if w.pending() == 0 {
-		err := w.try(ctx, it)
+		err := w.writeNow(ctx, it)
 		if err == nil {
 			return
 		}
@@ -102,6 +103,35 @@ func (w *writer) write(ctx context.Context, it crm.Interaction, log *slog.Logger
 		log.Warn("writing the call record failed, will retry", "err", err)
 	}
 	w.enqueue(it, log)
+}
+
+// writeNow is the first attempt at a record: with the records of the
+// calls that end at the same time when the recorder takes batches. A batch
+// that failed for another reason than its time running out may have failed
+// for one bad record only: this one is then tried alone, as it would have
+// been without batching.
+func (w *writer) writeNow(ctx context.Context, it crm.Interaction) error {
+	if w.group == nil {
+		return w.try(ctx, it)
+	}
+	n, err := w.group.commit(ctx, it)
+	if err != nil && n > 1 && !errors.Is(err, context.DeadlineExceeded) {
+		return w.try(ctx, it)
+	}
+	return err
+}
+
+// batchRecorder enables group commit when rec takes batches.
+func (w *writer) batchRecorder() {
+	br, ok := w.rec.(BatchRecorder)
+	if !ok {
+		return
+	}
+	w.group = &groupCommit{write: func(ctx context.Context, its []crm.Interaction) error {
+		wctx, cancel := context.WithTimeout(ctx, w.timeout())
+		defer cancel()
+		return br.RecordCalls(wctx, its)
+	}}
 }
 
 func (w *writer) try(ctx context.Context, it crm.Interaction) error {

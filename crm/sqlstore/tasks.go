@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"callroute/crm"
 )
@@ -29,17 +30,8 @@ func (s *Store) CreateTask(ctx context.Context, a crm.Actor, t *crm.Task) error 
 	var id int64
 	err := s.inTx(ctx, func(r runner) error {
 		var err error
-		id, err = r.insert(ctx, `INSERT INTO tasks (kind, assignee_id, contact_id, company_id, interest_id, interaction_id,
-			caller_e164, title, due, done_at, notes, version, created_at, created_by, updated_at, updated_by)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`,
-			string(t.Kind), nid(t.AssigneeID), nid(t.ContactID), nid(t.CompanyID), nid(t.InterestID), nid(t.InteractionID),
-			t.CallerE164, t.Title, r.d.ts(t.Due), r.d.tsp(t.DoneAt), t.Notes,
-			r.d.ts(now), nid(a.UserID), r.d.ts(now), nid(a.UserID))
-		if err != nil {
-			return fmt.Errorf("sqlstore: create task: %w", err)
-		}
-		return r.logChange(ctx, now, a, crm.EntityTask, id, "create",
-			map[string]any{"kind": t.Kind, "assignee_id": t.AssigneeID, "due": utc(t.Due)})
+		id, err = r.createTask(ctx, a, t, now)
+		return err
 	})
 	if err != nil {
 		return err
@@ -48,6 +40,22 @@ func (s *Store) CreateTask(ctx context.Context, a crm.Actor, t *crm.Task) error 
 	normTask(t)
 	t.Audit = createdAudit(now, a)
 	return nil
+}
+
+// createTask inserts a task and its change row in a transaction, and
+// returns its ID.
+func (r runner) createTask(ctx context.Context, a crm.Actor, t *crm.Task, now time.Time) (int64, error) {
+	id, err := r.insert(ctx, `INSERT INTO tasks (kind, assignee_id, contact_id, company_id, interest_id, interaction_id,
+		caller_e164, title, due, done_at, notes, version, created_at, created_by, updated_at, updated_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`,
+		string(t.Kind), nid(t.AssigneeID), nid(t.ContactID), nid(t.CompanyID), nid(t.InterestID), nid(t.InteractionID),
+		t.CallerE164, t.Title, r.d.ts(t.Due), r.d.tsp(t.DoneAt), t.Notes,
+		r.d.ts(now), nid(a.UserID), r.d.ts(now), nid(a.UserID))
+	if err != nil {
+		return 0, fmt.Errorf("sqlstore: create task: %w", err)
+	}
+	return id, r.logChange(ctx, now, a, crm.EntityTask, id, "create",
+		map[string]any{"kind": t.Kind, "assignee_id": t.AssigneeID, "due": utc(t.Due)})
 }
 
 func (r runner) getTask(ctx context.Context, id int64) (*crm.Task, error) {

@@ -1,0 +1,96 @@
+package sqlstore
+
+import (
+	"testing"
+	"time"
+
+	"callroute/crm"
+)
+
+// TestRecordCallsBatch: the calls routing writes together land in one
+// transaction, exactly as RecordCall would write each: the interactions,
+// the call-back task of a missed call (the owner's, or the desk's for an
+// unknown caller), the interest's activity; a retried batch writes
+// nothing twice; a batch with a record the database refuses writes none.
+func TestRecordCallsBatch(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		phones, err := crm.NewPhoneParser("RO")
+		must(t, err)
+		svc := crm.NewService(s, phones)
+		ann := mkUser(t, s, "ann@example.com")
+		ct := mkContact(t, s, "Ion", 0, ann.ID)
+		in := mkInterest(t, s, ct.ID, 0, ann.ID, crm.StageNew, day0)
+		at := day0.Add(3 * time.Hour)
+		calls := []crm.Interaction{
+			{CallID: "answered@b", ContactID: ct.ID, InterestID: in.ID, At: at, UserID: ann.ID, AnsweredBy: ann.ID,
+				CallerE164: "+40720000001", Outcome: crm.OutcomeAnswered, TalkSeconds: 30},
+			{CallID: "missed@b", ContactID: ct.ID, At: at.Add(time.Minute), UserID: ann.ID, CallerE164: "+40720000001",
+				Outcome: crm.OutcomeMissed},
+			{CallID: "unknown@b", At: at.Add(2 * time.Minute), CallerE164: "+40730000002", Outcome: crm.OutcomeVoicemail,
+				Recording: "vm.wav"},
+		}
+		must(t, svc.RecordCalls(ctx, calls))
+		for range 2 { // and again: a retry changes nothing
+			must(t, svc.RecordCalls(ctx, calls))
+		}
+
+		tl, err := s.Timeline(ctx, ct.ID, 0)
+		must(t, err)
+		if len(tl) != 2 || tl[0].CallID != "missed@b" || tl[1].CallID != "answered@b" {
+			t.Fatalf("timeline = %+v, want the two calls of the contact once each", tl)
+		}
+		for _, it := range tl {
+			if it.Kind != crm.KindCall || it.Direction != crm.Inbound {
+				t.Errorf("%s: kind %s direction %s, want an inbound call", it.CallID, it.Kind, it.Direction)
+			}
+		}
+		iv, _ := s.GetInterest(ctx, in.ID)
+		if !iv.LastActivityAt.Equal(at) {
+			t.Errorf("interest activity %v, want %v", iv.LastActivityAt, at)
+		}
+		owner, err := s.ListTasks(ctx, crm.TaskFilter{AssigneeID: ann.ID})
+		must(t, err)
+		desk, err := s.ListTasks(ctx, crm.TaskFilter{DeskOnly: true})
+		must(t, err)
+		if len(owner) != 1 || owner[0].Kind != crm.TaskCallBack || owner[0].InteractionID != tl[0].ID ||
+			!owner[0].Due.Equal(at.Add(time.Minute+2*time.Hour)) {
+			t.Errorf("owner's tasks = %+v, want one call-back for the missed call", owner)
+		}
+		if len(desk) != 1 || desk[0].CallerE164 != "+40730000002" || desk[0].InteractionID == 0 {
+			t.Errorf("desk tasks = %+v, want one call-back for the unknown caller", desk)
+		}
+
+		// All or none: a record the database refuses (no such contact)
+		// keeps the good one of its batch from being written too.
+		bad := []crm.Interaction{
+			{CallID: "good@c", ContactID: ct.ID, At: at, Outcome: crm.OutcomeAnswered, AnsweredBy: ann.ID},
+			{CallID: "bad@c", ContactID: 999999, At: at, Outcome: crm.OutcomeAnswered, AnsweredBy: ann.ID},
+		}
+		if err := svc.RecordCalls(ctx, bad); err == nil {
+			t.Fatal("a batch with an unknown contact was written")
+		}
+		if tl, _ := s.Timeline(ctx, ct.ID, 0); len(tl) != 2 {
+			t.Errorf("a failed batch left %d interactions, want the 2 from before", len(tl))
+		}
+	})
+}
+
+// TestAddCallsSetsIDs: the store hands the written (or stored) IDs back.
+func TestAddCallsSetsIDs(t *testing.T) {
+	forEachStore(t, func(t *testing.T, s *Store) {
+		ann := mkUser(t, s, "ann@example.com")
+		first := &crm.Interaction{Kind: crm.KindCall, Direction: crm.Inbound, CallID: "one@x", At: day0, UserID: ann.ID,
+			Outcome: crm.OutcomeMissed}
+		task := &crm.Task{Kind: crm.TaskCallBack, AssigneeID: ann.ID, Due: day0.Add(time.Hour)}
+		must(t, s.AddCalls(ctx, crm.System, []crm.CallRecord{{Interaction: first, CallBack: task}}))
+		if first.ID == 0 || task.ID == 0 || task.InteractionID != first.ID || task.Version != 1 {
+			t.Fatalf("after AddCalls: interaction %+v, task %+v", first, task)
+		}
+		again := &crm.Interaction{Kind: crm.KindCall, Direction: crm.Inbound, CallID: "one@x", At: day0, Outcome: crm.OutcomeMissed}
+		task2 := &crm.Task{Kind: crm.TaskCallBack, AssigneeID: ann.ID, Due: day0.Add(time.Hour)}
+		must(t, s.AddCalls(ctx, crm.System, []crm.CallRecord{{Interaction: again, CallBack: task2}}))
+		if again.ID != first.ID || task2.ID != 0 {
+			t.Fatalf("retry: interaction %d (want %d), task %+v (want none created)", again.ID, first.ID, task2)
+		}
+	})
+}
