@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// DefaultDrainTime is how long a released port stays bound, discarding
+// DefaultDrainTime is how long a released port stays bound, unread,
 // whatever still arrives, before it can be handed out again.
 const DefaultDrainTime = 10 * time.Second
 
@@ -28,9 +28,13 @@ var ErrNoPorts = errors.New("media: no free RTP port in range")
 //     range at two ports per concurrent leg, plus the draining ones.
 //   - Round robin: the search for a free port starts after the last port
 //     handed out, so a port just freed is the last to be used again.
-//   - Draining: a released socket stays bound for the drain time and
-//     discards what arrives (late media of the last call), so a new call
-//     never receives stale media (livekit draining_port.go).
+//   - Draining: a released socket stays bound for the drain time, so a new
+//     call never receives stale media (livekit draining_port.go). Nothing
+//     reads it meanwhile: its receive buffer is shrunk to the kernel's
+//     minimum, so late media of the last call is dropped by the kernel and
+//     the few packets held are discarded when it closes. One goroutine
+//     closes the drained sockets, in release order (they all drain for
+//     the same time); it runs only while ports are draining.
 //
 // Ports taken by other processes are skipped. A PortAllocator is safe for
 // concurrent use.
@@ -44,9 +48,23 @@ type PortAllocator struct {
 	next     int
 	busy     map[int]bool // allocated or draining
 	draining map[int]*net.UDPConn
+	queue    []drainingPort // oldest first
+	drainer  bool           // the drainer goroutine runs
 	closed   bool
+	stop     chan struct{} // closed by Close
 	wg       sync.WaitGroup
 }
+
+// drainingPort is a released socket waiting for its drain time to pass.
+type drainingPort struct {
+	port int
+	conn *net.UDPConn
+	due  time.Time
+}
+
+// drainReadBuffer is the receive buffer of a draining socket: the kernel
+// raises it to its minimum (a few packets), and drops what does not fit.
+const drainReadBuffer = 1
 
 // PortOption configures a PortAllocator.
 type PortOption func(*PortAllocator)
@@ -71,7 +89,7 @@ func NewPortAllocator(bind netip.Addr, minPort, maxPort int, opts ...PortOption)
 	}
 	a := &PortAllocator{
 		bind: bind, first: first, last: maxPort, drain: DefaultDrainTime,
-		next: first, busy: map[int]bool{}, draining: map[int]*net.UDPConn{},
+		next: first, busy: map[int]bool{}, draining: map[int]*net.UDPConn{}, stop: make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(a)
@@ -156,9 +174,9 @@ func listenUDP(bind netip.Addr, port int) (*net.UDPConn, error) {
 	return net.ListenUDP(network, net.UDPAddrFromAddrPort(netip.AddrPortFrom(bind, uint16(port))))
 }
 
-// Release starts draining the port: the socket stays bound and discards
-// traffic for the drain time, then is closed and the port freed. Calling it
-// again does nothing.
+// Release starts draining the port: the socket stays bound, unread, for
+// the drain time, then is closed and the port freed. Calling it again does
+// nothing.
 func (p *Port) Release() {
 	p.once.Do(func() { p.a.release(p) })
 }
@@ -171,41 +189,80 @@ func (a *PortAllocator) release(p *Port) {
 		p.conn.Close()
 		return
 	}
-	a.draining[p.num] = p.conn
-	a.wg.Add(1)
 	a.mu.Unlock()
-	go a.drainPort(p.num, p.conn)
+	_ = p.conn.SetReadBuffer(drainReadBuffer)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.closed { // Close ran meanwhile
+		delete(a.busy, p.num)
+		p.conn.Close()
+		return
+	}
+	a.draining[p.num] = p.conn
+	a.queue = append(a.queue, drainingPort{port: p.num, conn: p.conn, due: time.Now().Add(a.drain)})
+	if !a.drainer {
+		a.drainer = true
+		a.wg.Add(1)
+		go a.drainLoop()
+	}
 }
 
-// drainPort reads and discards until the drain time is over or the socket
-// is closed by Close.
-func (a *PortAllocator) drainPort(port int, conn *net.UDPConn) {
+// drainLoop closes drained sockets when their time is up, and ends when
+// none is left (release starts it again) or the allocator is closed.
+func (a *PortAllocator) drainLoop() {
 	defer a.wg.Done()
-	_ = conn.SetReadDeadline(time.Now().Add(a.drain))
-	buf := make([]byte, 1500)
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
 	for {
-		if _, _, err := conn.ReadFromUDPAddrPort(buf); err != nil {
-			var ne net.Error
-			if errors.As(err, &ne) && !ne.Timeout() && !errors.Is(err, net.ErrClosed) {
-				continue // e.g. ICMP-induced errors: keep draining
+		a.mu.Lock()
+		if a.closed || len(a.queue) == 0 {
+			a.drainer = false
+			a.queue = nil
+			a.mu.Unlock()
+			return
+		}
+		now := time.Now()
+		n := 0
+		for n < len(a.queue) && !a.queue[n].due.After(now) {
+			n++
+		}
+		due := a.queue[:n:n]
+		a.queue = a.queue[n:]
+		wait := time.Duration(0)
+		if len(a.queue) > 0 {
+			wait = a.queue[0].due.Sub(now)
+		}
+		a.mu.Unlock()
+		for _, d := range due {
+			d.conn.Close()
+		}
+		a.mu.Lock()
+		for _, d := range due {
+			if a.draining[d.port] == d.conn {
+				delete(a.draining, d.port)
+				delete(a.busy, d.port)
 			}
-			break
+		}
+		a.mu.Unlock()
+		if wait <= 0 {
+			continue
+		}
+		t.Reset(wait)
+		select {
+		case <-t.C:
+		case <-a.stop:
 		}
 	}
-	conn.Close()
-	a.mu.Lock()
-	if a.draining[port] == conn {
-		delete(a.draining, port)
-		delete(a.busy, port)
-	}
-	a.mu.Unlock()
 }
 
 // Close stops allocating and closes the draining sockets at once (for
 // shutdown). Sockets still held by sessions are theirs to close.
 func (a *PortAllocator) Close() error {
 	a.mu.Lock()
-	a.closed = true
+	if !a.closed {
+		a.closed = true
+		close(a.stop)
+	}
 	for _, c := range a.draining {
 		c.Close()
 	}
