@@ -214,9 +214,11 @@ func (r *Router) Handle(ctx context.Context, c *Call) Result {
 	r.metrics.Ended(res.Outcome, res.TalkTime)
 	r.hub.Publish(Event{Kind: EventEnded, At: r.now(), CallID: c.ID, UserID: res.AnsweredBy,
 		CallerNumber: res.CallerE164, Outcome: string(res.Outcome)})
-	cr.log.Info("call ended", "outcome", res.Outcome, "answered_by", res.AnsweredBy,
+	// The one line at info about how the call went (each step is at debug).
+	cr.log.Info("call ended", "outcome", res.Outcome, "answered_by", res.AnsweredBy, "caller", res.CallerE164,
+		"known", res.Caller != nil && res.Caller.Known, "route", res.routeSummary(),
 		"ring", res.RingTime.Round(time.Millisecond), "talk", res.TalkTime.Round(time.Millisecond),
-		"ended_by", res.EndedBy, "steps", len(res.Steps))
+		"ended_by", res.EndedBy)
 	r.writer.write(context.WithoutCancel(ctx), res.Interaction(), cr.log)
 	return res
 }
