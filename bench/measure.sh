@@ -7,7 +7,8 @@
 #
 # For each rate in $RATES: one SIPp run of min(rate*STEP_SECS, MAX_CALLS) calls with a hard time limit,
 # then one table row: achieved calls/s, failed calls, retransmissions, INVITE->ringing (first 180/183) and
-# INVITE->200 p50/p99 (SIPp -trace_rtt, 1 ms resolution), CPU% and peak PSS/RSS of the target's processes
+# INVITE->200 p50/p99 (SIPp -trace_rtt, 1 ms resolution), datagrams the kernel dropped at the target's
+# SIP socket (its receive buffer was full: /proc/net/udp), CPU% and peak PSS/RSS of the target's processes
 # (found by the UDP listener on PORT), CPU% of the SIPp UAC/UAS, "other" = CPU of everything else on the
 # machine (background load), "busy" = all of it (200% = both cores). Steps stop at the first failing one.
 # Then (LAT_RATE>0) a fixed-rate latency probe captured with tcpdump on the UAC and UAS ports gives, with
@@ -100,6 +101,10 @@ quiet_gate() { # wait (bounded) until CPU used by processes other than UAS/targe
   done
   echo "# note: background load ${o}% (>= QUIET_MAX=$QUIET_MAX) after ${QUIET_WAIT}s wait, running anyway" >&2
 }
+udp_drops() { # udp_drops IP PORT: datagrams the kernel dropped for the sockets bound to IP:PORT (full buffer)
+  local IFS=. a b c d; read -r a b c d <<< "$1"
+  awk -v k="$(printf '%02X%02X%02X%02X:%04X' "$d" "$c" "$b" "$a" "$2")" '$2==k{s+=$NF} END{print s+0}' /proc/net/udp
+}
 now_ms() { date +%s%3N; }
 pct() { # pct P file(sorted numeric, one value per line)
   awk -v p="$1" '{a[NR]=$1} END{if(NR==0){print "-";exit} i=int(p/100*NR+0.999999); if(i<1)i=1; if(i>NR)i=NR; print a[i]}' "$2"
@@ -164,11 +169,12 @@ run_uac() {
   local d=$1 r=$2 n=$3 lim=$(( $3 / $2 * 3 + 30 ))
   mkdir -p "$d"
   local t0 c0 u0 upid peak=0 peakr=0 p pr
+  local dr0; dr0=$(udp_drops "$HOST" "$PORT")
   c0=$(cpu_ticks $TPIDS); u0=$(cpu_ticks "$UAS_PID"); local a0 a1; a0=$(all_ticks); t0=$(now_ms)
   ( cd "$d" && exec /usr/bin/time -f "%U %S %e %M" -o uac.time timeout $((lim + 15)) $NICE \
       sipp "$TARGET" -sf "$SCN/uac.xml" -inf "$INF" -i "$UAC_IP" -p "$UAC_PORT" \
       -mi "$UAC_IP" -mp 6000 -ci "$UAC_IP" -cp 8882 \
-      -m "$n" -r "$r" -rp 1000 -d "$CALL_MS" -l 30000 -nostdin -buff_size $BUF $SIPP_OPTS \
+      -m "$n" -r "$r" -rp 1000 -d "$CALL_MS" -l 15000 -nostdin -buff_size $BUF $SIPP_OPTS \
       -default_behaviors all,-abortunexp \
       -trace_stat -stf stat.csv -fd 1 -trace_rtt -rtt_freq 1 -trace_err \
       -recv_timeout 10000 -timeout "${lim}s" -timeout_error > uac.out 2>&1 ) &
@@ -180,6 +186,7 @@ run_uac() {
   done
   wait $upid; local rc=$?
   local t1 c1 u1; t1=$(now_ms); c1=$(cpu_ticks $TPIDS); u1=$(cpu_ticks "$UAS_PID"); a1=$(all_ticks)
+  local drops=$(( $(udp_drops "$HOST" "$PORT") - dr0 ))
   local wall=$(( t1 - t0 ))
   local tcpu ucpu busy uacu
   tcpu=$(awk -v a=$c0 -v b=$c1 -v w=$wall -v hz=$HZ 'BEGIN{printf "%.0f", (b-a)/hz*1000/w*100}')
@@ -199,26 +206,26 @@ run_uac() {
   placed=$(col 'OutgoingCall(C)' "$d/stat.csv")
   ok=$(col 'SuccessfulCall(C)' "$d/stat.csv"); fail=$(col 'FailedCall(C)' "$d/stat.csv")
   retr=$(col 'Retransmissions(C)' "$d/stat.csv"); ooc=$(col 'OutOfCallMsgs(C)' "$d/stat.csv")
-  echo "$r $n $ok $fail $retr $ooc $ach $(pct 50 "$d/ring.txt") $(pct 99 "$d/ring.txt") $(pct 50 "$d/ans.txt") $(pct 99 "$d/ans.txt") $(pct 100 "$d/ans.txt") $tcpu $((peak / 1024)) $((peakr / 1024)) ${uacu:-0} $ucpu $busy $rc $other ${spid:-0} $placed" > "$d/res"
+  echo "$r $n $ok $fail $retr $ooc $ach $(pct 50 "$d/ring.txt") $(pct 99 "$d/ring.txt") $(pct 50 "$d/ans.txt") $(pct 99 "$d/ans.txt") $(pct 100 "$d/ans.txt") $tcpu $((peak / 1024)) $((peakr / 1024)) ${uacu:-0} $ucpu $busy $rc $other ${spid:-0} $placed $drops" > "$d/res"
 }
 
 verdict() { # PASS if every call ok, none failed, achieved >= 95% of the rate, SIPp exit 0
   awk '{ ok=($3==$2 && $4==0 && $7>=0.95*$1 && $19==0); print ok?"PASS":"FAIL" }' "$1"
 }
 
-HDR="%-6s %6s %6s %5s %5s %6s %6s %6s %6s %6s %6s %7s %7s %6s %6s %5s %6s %s\n"
+HDR="%-6s %6s %6s %5s %5s %5s %6s %6s %6s %6s %6s %6s %7s %7s %6s %6s %5s %6s %s\n"
 {
-  printf "$HDR" rate calls ok fail retr cps ring50 ring99 inv200 inv299 tgtCPU tgtPSS tgtRSS uacCPU uasCPU busy other verdict
-  printf "$HDR" "" "" "" "" "" "" ms ms ms ms "" MB MB "" "" "" "" ""
+  printf "$HDR" rate calls ok fail retr drops cps ring50 ring99 inv200 inv299 tgtCPU tgtPSS tgtRSS uacCPU uasCPU busy other verdict
+  printf "$HDR" "" "" "" "" "" "" "" ms ms ms ms "" MB MB "" "" "" "" ""
 } | tee -a "$OUT/table.txt"
 MAXOK=0; MAXLINE=""
 for R in $RATES; do
   N=$(( R * STEP_SECS )); (( N > MAX_CALLS )) && N=$MAX_CALLS
   quiet_gate
   run_uac "$OUT/r$R" "$R" "$N"
-  read -r r n ok fail retr ooc ach g50 g99 a50 a99 amx tcpu pss rss uacu ucpu busy rc other spid placed < "$OUT/r$R/res"
+  read -r r n ok fail retr ooc ach g50 g99 a50 a99 amx tcpu pss rss uacu ucpu busy rc other spid placed drops < "$OUT/r$R/res"
   v=$(verdict "$OUT/r$R/res")
-  printf "$HDR" "$r" "$n" "$ok" "$fail" "$retr" "$ach" "$g50" "$g99" "$a50" "$a99" "$tcpu%" "$pss" "$rss" "$uacu%" "$ucpu%" "$busy%" "$other%" "$v" | tee -a "$OUT/table.txt"
+  printf "$HDR" "$r" "$n" "$ok" "$fail" "$retr" "$drops" "$ach" "$g50" "$g99" "$a50" "$a99" "$tcpu%" "$pss" "$rss" "$uacu%" "$ucpu%" "$busy%" "$other%" "$v" | tee -a "$OUT/table.txt"
   if [ "$v" = PASS ]; then MAXOK=$R; MAXLINE="$ach cps (rate $R), ring p99 ${g99} ms, INVITE->200 p99 ${a99} ms, CPU ${tcpu}% PSS ${pss} MB";
   elif [ "$STOP_ON_FAIL" = 1 ]; then break; fi
   sleep 3   # let UAS timewait / target transactions drain
@@ -273,14 +280,14 @@ if [ "$LAT_RATE" -gt 0 ] && command -v tcpdump >/dev/null; then
         if ((a in t2) && (n in ans) && ans[n] <= t2[a]) x = sprintf("%.3f", (t2[a] - ans[n]) * 1000)
         print r, x, i2 } }' > "$d/lat_us.txt"
   for c in 1 2 3; do awk -v c=$c '$c != "-" {print $c}' "$d/lat_us.txt" | sort -n > "$d/lat_$c.txt"; done
-  read -r r n ok fail retr ooc ach g50 g99 a50 a99 amx tcpu pss rss uacu ucpu busy rc other spid placed < "$d/res"
+  read -r r n ok fail retr ooc ach g50 g99 a50 a99 amx tcpu pss rss uacu ucpu busy rc other spid placed drops < "$d/res"
   # res_lat: n_ring ring50 ring90 ring99 n_ans ans50 ans90 ans99 n_inv200 inv50 inv90 inv99
   line=""
   for c in 1 2 3; do line="$line $(wc -l < "$d/lat_$c.txt") $(pct 50 "$d/lat_$c.txt") $(pct 90 "$d/lat_$c.txt") $(pct 99 "$d/lat_$c.txt")"; done
   echo "$line" > "$d/res_lat"
   read -r nr r50 r90 r99 na x50 x90 x99 ni i50 i90 i99 < "$d/res_lat"
   {
-    echo "LATENCY_PROBE $LABEL @${LAT_RATE}cps (${LAT_CALLS} calls, ok=$ok fail=$fail retr=$retr, tcpdump on :$UAC_PORT and :$UAS_PORT, ms):"
+    echo "LATENCY_PROBE $LABEL @${LAT_RATE}cps (${LAT_CALLS} calls, ok=$ok fail=$fail retr=$retr drops=$drops, tcpdump on :$UAC_PORT and :$UAS_PORT, ms):"
     echo "  INVITE->ringing n=$nr p50=$r50 p90=$r90 p99=$r99 | answer->200 n=$na p50=$x50 p90=$x90 p99=$x99 | INVITE->200 n=$ni p50=$i50 p90=$i90 p99=$i99"
     echo "  target CPU ${tcpu}% PSS ${pss} MB RSS ${rss} MB; other load ${other}%"
   } | tee -a "$OUT/table.txt"

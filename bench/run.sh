@@ -170,7 +170,7 @@ verify_callroute() {
     [ -f "$f" ] || continue
     local step pid placed
     step=$(basename "$(dirname "$f")"); [[ $f == */profile/* ]] && step=profile
-    read -r _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ pid placed < "$f"
+    read -r _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ _ pid placed _ < "$f"
     [ "${pid:-0}" != 0 ] || continue
     # owner: the caller's owner answered (and is the contact's owner); desk: a desk agent answered without
     # the caller waiting in the queue; queued: the queue answered the caller first; other: not answered.

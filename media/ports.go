@@ -11,9 +11,14 @@ import (
 	"time"
 )
 
-// DefaultDrainTime is how long a released port stays bound, unread,
-// whatever still arrives, before it can be handed out again.
+// DefaultDrainTime is how long a released port that received media stays
+// bound (what still arrives is dropped) before it can be handed out again.
 const DefaultDrainTime = 10 * time.Second
+
+// DefaultQuietDrainTime is the drain of a port that never received a
+// datagram: no stream to it can go stale, only packets its peer sent in the
+// last moments of the call can still be on their way.
+const DefaultQuietDrainTime = time.Second
 
 // ErrNoPorts is returned when every port of the range is in use or draining.
 var ErrNoPorts = errors.New("media: no free RTP port in range")
@@ -29,12 +34,13 @@ var ErrNoPorts = errors.New("media: no free RTP port in range")
 //   - Round robin: the search for a free port starts after the last port
 //     handed out, so a port just freed is the last to be used again.
 //   - Draining: a released socket stays bound for the drain time, so a new
-//     call never receives stale media (livekit draining_port.go). Nothing
-//     reads it meanwhile: its receive buffer is shrunk to the kernel's
-//     minimum, so late media of the last call is dropped by the kernel and
-//     the few packets held are discarded when it closes. One goroutine
-//     closes the drained sockets, in release order (they all drain for
-//     the same time); it runs only while ports are draining.
+//     call never receives stale media (livekit draining_port.go); a socket
+//     that never received anything (ReleaseQuiet) for the shorter quiet
+//     drain time. Nothing reads it meanwhile: its receive buffer is shrunk
+//     to the kernel's minimum, so late media of the last call is dropped
+//     by the kernel and the few packets held are discarded when it closes.
+//     One goroutine closes the drained sockets, in release order per drain
+//     time; it runs only while ports are draining.
 //
 // Ports taken by other processes are skipped. A PortAllocator is safe for
 // concurrent use.
@@ -43,13 +49,14 @@ type PortAllocator struct {
 	first int // first even port
 	last  int
 	drain time.Duration
+	quiet time.Duration // drain of a port that never received anything
 
 	mu       sync.Mutex
 	next     int
 	busy     map[int]bool // allocated or draining
 	draining map[int]*net.UDPConn
-	queue    []drainingPort // oldest first
-	drainer  bool           // the drainer goroutine runs
+	queues   [2][]drainingPort // full and quiet drains, each oldest first
+	drainer  bool              // the drainer goroutine runs
 	closed   bool
 	stop     chan struct{} // closed by Close
 	wg       sync.WaitGroup
@@ -69,9 +76,16 @@ const drainReadBuffer = 1
 // PortOption configures a PortAllocator.
 type PortOption func(*PortAllocator)
 
-// WithDrainTime sets how long released ports drain; 0 releases at once.
+// WithDrainTime sets how long released ports drain; 0 releases at once
+// (quiet ones too).
 func WithDrainTime(d time.Duration) PortOption {
 	return func(a *PortAllocator) { a.drain = max(d, 0) }
+}
+
+// WithQuietDrainTime sets how long a port that never received a datagram
+// drains (ReleaseQuiet); at most the drain time.
+func WithQuietDrainTime(d time.Duration) PortOption {
+	return func(a *PortAllocator) { a.quiet = max(d, 0) }
 }
 
 // NewPortAllocator allocates ports in [min, max] bound to bind (the local
@@ -88,12 +102,13 @@ func NewPortAllocator(bind netip.Addr, minPort, maxPort int, opts ...PortOption)
 		return nil, fmt.Errorf("media: RTP port range %d-%d has no even port", minPort, maxPort)
 	}
 	a := &PortAllocator{
-		bind: bind, first: first, last: maxPort, drain: DefaultDrainTime,
+		bind: bind, first: first, last: maxPort, drain: DefaultDrainTime, quiet: DefaultQuietDrainTime,
 		next: first, busy: map[int]bool{}, draining: map[int]*net.UDPConn{}, stop: make(chan struct{}),
 	}
 	for _, o := range opts {
 		o(a)
 	}
+	a.quiet = min(a.quiet, a.drain)
 	return a, nil
 }
 
@@ -175,15 +190,25 @@ func listenUDP(bind netip.Addr, port int) (*net.UDPConn, error) {
 }
 
 // Release starts draining the port: the socket stays bound, unread, for
-// the drain time, then is closed and the port freed. Calling it again does
-// nothing.
+// the drain time, then is closed and the port freed. Calling it (or
+// ReleaseQuiet) again does nothing.
 func (p *Port) Release() {
-	p.once.Do(func() { p.a.release(p) })
+	p.once.Do(func() { p.a.release(p, false) })
 }
 
-func (a *PortAllocator) release(p *Port) {
+// ReleaseQuiet is Release for a socket that never received a datagram: it
+// drains for the quiet drain time only.
+func (p *Port) ReleaseQuiet() {
+	p.once.Do(func() { p.a.release(p, true) })
+}
+
+func (a *PortAllocator) release(p *Port, quiet bool) {
+	d, q := a.drain, 0
+	if quiet {
+		d, q = a.quiet, 1
+	}
 	a.mu.Lock()
-	if a.closed || a.drain == 0 {
+	if a.closed || d == 0 {
 		delete(a.busy, p.num)
 		a.mu.Unlock()
 		p.conn.Close()
@@ -199,7 +224,7 @@ func (a *PortAllocator) release(p *Port) {
 		return
 	}
 	a.draining[p.num] = p.conn
-	a.queue = append(a.queue, drainingPort{port: p.num, conn: p.conn, due: time.Now().Add(a.drain)})
+	a.queues[q] = append(a.queues[q], drainingPort{port: p.num, conn: p.conn, due: time.Now().Add(d)})
 	if !a.drainer {
 		a.drainer = true
 		a.wg.Add(1)
@@ -215,22 +240,28 @@ func (a *PortAllocator) drainLoop() {
 	defer t.Stop()
 	for {
 		a.mu.Lock()
-		if a.closed || len(a.queue) == 0 {
+		if a.closed || len(a.queues[0])+len(a.queues[1]) == 0 {
 			a.drainer = false
-			a.queue = nil
+			a.queues = [2][]drainingPort{}
 			a.mu.Unlock()
 			return
 		}
 		now := time.Now()
-		n := 0
-		for n < len(a.queue) && !a.queue[n].due.After(now) {
-			n++
-		}
-		due := a.queue[:n:n]
-		a.queue = a.queue[n:]
-		wait := time.Duration(0)
-		if len(a.queue) > 0 {
-			wait = a.queue[0].due.Sub(now)
+		var due []drainingPort
+		wait := time.Duration(-1) // until the next one is due; -1: none left
+		for q := range a.queues {
+			queue := a.queues[q]
+			n := 0
+			for n < len(queue) && !queue[n].due.After(now) {
+				n++
+			}
+			due = append(due, queue[:n]...)
+			a.queues[q] = queue[n:]
+			if n < len(queue) {
+				if w := queue[n].due.Sub(now); wait < 0 || w < wait {
+					wait = w
+				}
+			}
 		}
 		a.mu.Unlock()
 		for _, d := range due {
