@@ -144,9 +144,14 @@ profile_callroute() { # one more step at PROFILE_RATE while CPU (10 s) and heap 
   curl -s -o "$d/cpu.pprof" "http://$IP:$CR_PPROF/debug/pprof/profile?seconds=10"
   curl -s -o "$d/heap.pprof" "http://$IP:$CR_PPROF/debug/pprof/heap"
   curl -s -o "$d/goroutine.txt" "http://$IP:$CR_PPROF/debug/pprof/goroutine?debug=1"
+  curl -s -o "$d/trace.out" "http://$IP:$CR_PPROF/debug/pprof/trace?seconds=2"
   wait $m
+  curl -s -o "$d/metrics.txt" "http://$IP:$CR_HTTP/metrics"
   go tool pprof -top -nodecount=40 "$WORK/callroute" "$d/cpu.pprof" > "$d/cpu_top.txt" 2>/dev/null
   go tool pprof -top -nodecount=40 -sample_index=inuse_space "$WORK/callroute" "$d/heap.pprof" > "$d/heap_top.txt" 2>/dev/null
+  # where goroutines waited to run (scheduler latency) during the 2 s trace
+  go tool trace -pprof=sched "$d/trace.out" > "$d/sched.pprof" 2>/dev/null &&
+    go tool pprof -top -nodecount=30 "$WORK/callroute" "$d/sched.pprof" > "$d/sched_top.txt" 2>/dev/null
   log "callroute: profiles in $d (cpu_top.txt, heap_top.txt)"
 }
 
@@ -219,6 +224,7 @@ run_callroute() {
   machine "before callroute"
   log "callroute: measuring"
   OUT=$OUT/callroute "$HERE/measure.sh" "$IP:$CR_PORT" callroute 2>&1 | tee -a "$OUT/run.log"
+  curl -s -o "$OUT/callroute/metrics.txt" "http://$IP:$CR_HTTP/metrics"
   [ "$PROFILE_RATE" -gt 0 ] && profile_callroute
   grep -c 'level=ERROR' "$OUT/callroute/serve.log" > "$OUT/callroute/errors" 2>/dev/null
   stop_callroute

@@ -72,6 +72,7 @@ func runServe(ctx context.Context, c *cli, cmd *command, args []string) error {
 		return usagef("serve: --demo needs --region %s: the demo's phone numbers are %s numbers", demo.Region, demo.Region)
 	}
 	logger := newLogger(&cfg, c.stderr)
+	tuneGC(c.getenv, logger)
 	if cfg.RedisURL != "" {
 		logger.Warn("--redis-url is set but not used yet: this version keeps live state in memory (one node)",
 			"redis_url", redactURL(cfg.RedisURL))
