@@ -19,7 +19,8 @@ import (
 // whose answer was lost does no harm.
 type writer struct {
 	rec     CallRecorder
-	group   *groupCommit // when rec is a BatchRecorder too
+	group   *groupCommit  // when rec is a BatchRecorder too
+	window  time.Duration // how long a batch waits for more records
 	log     *slog.Logger
 	metrics Metrics
 	timeout func() time.Duration
@@ -127,7 +128,7 @@ func (w *writer) batchRecorder() {
 	if !ok {
 		return
 	}
-	w.group = &groupCommit{write: func(ctx context.Context, its []crm.Interaction) error {
+	w.group = &groupCommit{window: w.window, write: func(ctx context.Context, its []crm.Interaction) error {
 		wctx, cancel := context.WithTimeout(ctx, w.timeout())
 		defer cancel()
 		return br.RecordCalls(wctx, its)

@@ -169,3 +169,23 @@ func TestGroupCommitAfterPanic(t *testing.T) {
 		t.Fatal("a write after a panic never happened")
 	}
 }
+
+// TestGroupCommitWindow: records of calls ending a moment apart share a
+// transaction: the first waits the window for the others.
+func TestGroupCommitWindow(t *testing.T) {
+	b := &batchRecorder{fakeRecorder: newRecorder()}
+	r, err := New(Deps{Lookup: &fakeLookup{}, Recorder: b, Ringer: newRinger()}, fastSettings(),
+		WithLogger(quietLogger()), WithWriteWindow(200*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := range 5 {
+		wg.Go(func() { r.writer.write(context.Background(), record(fmt.Sprintf("w%d", i)), quietLogger()) })
+		time.Sleep(5 * time.Millisecond) // no write is under way: the first waits in its window
+	}
+	wg.Wait()
+	if got := b.sizes(); len(got) != 1 || got[0] != 5 {
+		t.Fatalf("batches %v, want the 5 records in one", got)
+	}
+}
