@@ -1,6 +1,7 @@
 package sqlstore
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -92,5 +93,47 @@ func TestAddCallsSetsIDs(t *testing.T) {
 		if again.ID != first.ID || task2.ID != 0 {
 			t.Fatalf("retry: interaction %d (want %d), task %+v (want none created)", again.ID, first.ID, task2)
 		}
+		// The call writes are prepared once: the second batch ran on
+		// prepared statements, and a third one with them works as well.
+		s.stmts.mu.Lock()
+		cached := len(s.stmts.m)
+		s.stmts.mu.Unlock()
+		if cached < 3 {
+			t.Errorf("%d call statements prepared, want the insert, the change log and the task", cached)
+		}
+		third := &crm.Interaction{Kind: crm.KindCall, Direction: crm.Inbound, CallID: "three@x", At: day0, Outcome: crm.OutcomeAnswered}
+		must(t, s.AddCalls(ctx, crm.System, []crm.CallRecord{{Interaction: third}}))
+		if got, err := s.GetInteraction(ctx, third.ID); err != nil || got.CallID != "three@x" {
+			t.Fatalf("third call: %+v %v", got, err)
+		}
 	})
+}
+
+// BenchmarkAddCalls times the call records' writes on SQLite, in batches
+// of 1 and 5 (routing's group commit): per call, one answered call with
+// its contact's interest.
+//
+//	go test ./crm/sqlstore/ -run '^$' -bench AddCalls
+func BenchmarkAddCalls(b *testing.B) {
+	for _, batch := range []int{1, 5} {
+		b.Run(fmt.Sprintf("batch%d", batch), func(b *testing.B) {
+			s := openSQLite(b)
+			ann := mkUser(b, s, "ann@example.com")
+			ct := mkContact(b, s, "Ion", 0, ann.ID)
+			in := mkInterest(b, s, ct.ID, 0, ann.ID, crm.StageNew, day0)
+			b.ResetTimer()
+			for i := 0; i < b.N; i += batch {
+				recs := make([]crm.CallRecord, batch)
+				for j := range recs {
+					recs[j].Interaction = &crm.Interaction{Kind: crm.KindCall, Direction: crm.Inbound, ContactID: ct.ID,
+						InterestID: in.ID, At: day0.Add(time.Duration(i+j) * time.Second), UserID: ann.ID, AnsweredBy: ann.ID,
+						CallID: fmt.Sprintf("bench-%d-%d@b", i, j), CallerE164: "+40720000001", Outcome: crm.OutcomeAnswered,
+						Route: []byte(`{"steps":[{"stage":"owner","user_id":1,"outcome":"answered"}]}`)}
+				}
+				if err := s.AddCalls(ctx, crm.System, recs); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }

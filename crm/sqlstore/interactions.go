@@ -115,7 +115,7 @@ func (s *Store) AddCalls(ctx context.Context, a crm.Actor, calls []crm.CallRecor
 	now := utc(s.now())
 	ws := make([]written, len(calls))
 	tasks := make([]*crm.Task, len(calls)) // the tasks created, as stored
-	err := s.inTx(ctx, func(r runner) error {
+	err := s.hotTx(ctx, func(r runner) error {
 		for i, c := range calls {
 			w, err := r.addInteraction(ctx, a, c.Interaction, now, false)
 			if err != nil {
