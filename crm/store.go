@@ -108,11 +108,12 @@ type CallerMatch struct {
 	Company *Company
 	// Interest is the most recently active open interest, if any.
 	Interest *Interest
-	// Owner is the resolved owner (nil: nobody owns this caller).
+	// Owner is the resolved owner (nil: nobody owns this caller): ID,
+	// Email, Name, Role and Active only, no credentials.
 	Owner       *User
 	OwnerSource OwnerSource
 	// Delegation is the owner's delegation active at the lookup time, and
-	// Delegate the user it names.
+	// Delegate the user it names (the same fields as Owner).
 	Delegation *Delegation
 	Delegate   *User
 }
