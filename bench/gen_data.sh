@@ -11,12 +11,12 @@
 #   data/kamdb/htable    Kamailio htable (db_text): the same number -> agent mapping
 #   data/kamdb/version
 #
-# Env: N_CLIENTS (100000) N_AGENTS (200) N_DESK (20) KNOWN_PCT (80) CONTACTS_PER_COMPANY (5) SEED (42)
+# Env: N_CLIENTS (100000) N_AGENTS (200) N_DESK (50) KNOWN_PCT (80) CONTACTS_PER_COMPANY (5) SEED (42)
 set -euo pipefail
 cd "$(dirname "$0")"
 N_CLIENTS=${N_CLIENTS:-100000}
 N_AGENTS=${N_AGENTS:-200}
-N_DESK=${N_DESK:-20}
+N_DESK=${N_DESK:-50}
 KNOWN_PCT=${KNOWN_PCT:-80}
 PER_CO=${CONTACTS_PER_COMPANY:-5}
 SEED=${SEED:-42}
