@@ -171,7 +171,7 @@ verify_callroute() {
   sqlite3 "$db" "CREATE TEMP TABLE x AS SELECT 1;" >/dev/null || return 1
   printf "%-14s %7s %8s %7s %7s %7s %7s %7s %s\n" step placed recorded owner desk queued other owner_ok check > "$d/verify.txt"
   local f tp=0 tr=0 bad=0
-  for f in "$d"/r[0-9]*/res "$d"/lat*/res "$d"/profile/steps/r[0-9]*/res; do
+  for f in $(ls -v "$d"/r[0-9]*/res "$d"/lat*/res "$d"/profile/steps/r[0-9]*/res 2>/dev/null); do
     [ -f "$f" ] || continue
     local step pid placed
     step=$(basename "$(dirname "$f")"); [[ $f == */profile/* ]] && step=profile
