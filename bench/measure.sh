@@ -11,11 +11,11 @@
 # SIP socket (its receive buffer was full: /proc/net/udp), CPU% and peak PSS/RSS of the target's processes
 # (found by the UDP listener on PORT), CPU% of the SIPp UAC/UAS, "other" = CPU of everything else on the
 # machine (background load), "busy" = all of it (200% = both cores). Steps stop at the first failing one.
-# Then (LAT_RATE>0) a fixed-rate latency probe captured with tcpdump on the UAC and UAS ports gives, with
-# microsecond resolution, INVITE->ringing, answer->200 (the phone's 200 leaving the UAS to the caller's
-# 200 reaching the UAC) and INVITE->200, p50/p90/p99.
+# Before the ramp, a fixed-rate latency probe for each rate in LAT_RATE, captured with tcpdump on the UAC
+# and UAS ports, gives with microsecond resolution INVITE->ringing, answer->200 (the phone's 200 leaving
+# the UAS to the caller's 200 reaching the UAC) and INVITE->200, p50/p90/p99.
 #
-# Results: $OUT/r<rate>/res and $OUT/lat<rate>/res (one line, the fields of `read` below), $OUT/table.txt.
+# Results: $OUT/lat<rate>/res and $OUT/r<rate>/res (one line, the fields of `read` below), $OUT/table.txt.
 #
 # Env: RATES STEP_SECS MAX_CALLS CALL_MS UAC_IP UAC_PORT UAS_IP UAS_PORT LAT_RATE LAT_CALLS STOP_ON_FAIL
 #      SIPP_OPTS QUIET_MAX QUIET_WAIT RENICE INF OUT
@@ -27,7 +27,7 @@ TARGET=${1:?usage: measure.sh HOST:PORT LABEL}
 LABEL=${2:?usage: measure.sh HOST:PORT LABEL}
 HOST=${TARGET%:*}; PORT=${TARGET##*:}
 case "$HOST" in 127.*) ;; *) echo "refusing non-loopback target '$HOST'" >&2; exit 2 ;; esac
-RATES=${RATES:-"250 500 750 1000 1250 1500 2000 2500 3000 4000 5000 6000"}
+RATES=${RATES:-"500 750 1000 1250 1500 2000 2500 3000 4000 5000 6000 8000"}
 STEP_SECS=${STEP_SECS:-10}
 MAX_CALLS=${MAX_CALLS:-20000}
 CALL_MS=${CALL_MS:-0}
@@ -35,7 +35,7 @@ UAC_IP=${UAC_IP:-$HOST}
 UAC_PORT=${UAC_PORT:-5060}
 UAS_IP=${UAS_IP:-$HOST}
 UAS_PORT=${UAS_PORT:-5080}
-LAT_RATE=${LAT_RATE:-1000}
+LAT_RATE=${LAT_RATE:-"750 1000"}   # latency probes, one per rate; 0: none
 LAT_CALLS=${LAT_CALLS:-10000}
 STOP_ON_FAIL=${STOP_ON_FAIL:-1}
 SIPP_OPTS=${SIPP_OPTS:-"-max_recv_loops 10000 -max_sched_loops 10000"}   # extra options for UAC and UAS
@@ -213,30 +213,11 @@ verdict() { # PASS if every call ok, none failed, achieved >= 95% of the rate, S
   awk '{ ok=($3==$2 && $4==0 && $7>=0.95*$1 && $19==0); print ok?"PASS":"FAIL" }' "$1"
 }
 
-HDR="%-6s %6s %6s %5s %5s %5s %6s %6s %6s %6s %6s %6s %7s %7s %6s %6s %5s %6s %s\n"
-{
-  printf "$HDR" rate calls ok fail retr drops cps ring50 ring99 inv200 inv299 tgtCPU tgtPSS tgtRSS uacCPU uasCPU busy other verdict
-  printf "$HDR" "" "" "" "" "" "" "" ms ms ms ms "" MB MB "" "" "" "" ""
-} | tee -a "$OUT/table.txt"
-MAXOK=0; MAXLINE=""
-for R in $RATES; do
-  N=$(( R * STEP_SECS )); (( N > MAX_CALLS )) && N=$MAX_CALLS
-  quiet_gate
-  run_uac "$OUT/r$R" "$R" "$N"
-  read -r r n ok fail retr ooc ach g50 g99 a50 a99 amx tcpu pss rss uacu ucpu busy rc other spid placed drops < "$OUT/r$R/res"
-  v=$(verdict "$OUT/r$R/res")
-  printf "$HDR" "$r" "$n" "$ok" "$fail" "$retr" "$drops" "$ach" "$g50" "$g99" "$a50" "$a99" "$tcpu%" "$pss" "$rss" "$uacu%" "$ucpu%" "$busy%" "$other%" "$v" | tee -a "$OUT/table.txt"
-  if [ "$v" = PASS ]; then MAXOK=$R; MAXLINE="$ach cps (rate $R), ring p99 ${g99} ms, INVITE->200 p99 ${a99} ms, CPU ${tcpu}% PSS ${pss} MB";
-  elif [ "$STOP_ON_FAIL" = 1 ]; then break; fi
-  sleep 3   # let UAS timewait / target transactions drain
-done
-echo "MAX_SUSTAINABLE $LABEL: ${MAXLINE:-none}" | tee -a "$OUT/table.txt"
-echo "$MAXOK" > "$OUT/max_rate"
-
 # ---------- fixed-rate latency probe, microsecond resolution via tcpdump ----------
-if [ "$LAT_RATE" -gt 0 ] && command -v tcpdump >/dev/null; then
-  d=$OUT/lat$LAT_RATE; mkdir -p "$d"
-  sleep 5
+probe() { # probe RATE: LAT_CALLS calls at RATE, captured -> $OUT/lat<RATE>/{res,res_lat,lat_us.txt}
+  local LAT_RATE=$1 d=$OUT/lat$1 c line r n ok fail retr ooc ach g50 g99 a50 a99 amx tcpu pss rss uacu ucpu busy rc other spid placed drops
+  local nr r50 r90 r99 na x50 x90 x99 ni i50 i90 i99
+  mkdir -p "$d"
   timeout $(( LAT_CALLS / LAT_RATE * 3 + 60 )) tcpdump -i lo -n -s 1500 -B 65536 -w "$d/lat.pcap" \
     "udp and host $UAC_IP and (port $UAC_PORT or port $UAS_PORT)" > "$d/tcpdump.log" 2>&1 &
   TCPD=$!; sleep 1
@@ -291,4 +272,35 @@ if [ "$LAT_RATE" -gt 0 ] && command -v tcpdump >/dev/null; then
     echo "  INVITE->ringing n=$nr p50=$r50 p90=$r90 p99=$r99 | answer->200 n=$na p50=$x50 p90=$x90 p99=$x99 | INVITE->200 n=$ni p50=$i50 p90=$i90 p99=$i99"
     echo "  target CPU ${tcpu}% PSS ${pss} MB RSS ${rss} MB; other load ${other}%"
   } | tee -a "$OUT/table.txt"
+}
+
+# The probes come first, on a target that has not been pushed past its limit yet (a failing step leaves
+# it 32 s of transactions and a grown heap); then the ramp.
+if command -v tcpdump >/dev/null; then
+  for LR in $LAT_RATE; do
+    [ "$LR" -gt 0 ] || continue
+    probe "$LR"
+    sleep 5
+  done
 fi
+
+HDR="%-6s %6s %6s %5s %5s %5s %6s %6s %6s %6s %6s %6s %7s %7s %6s %6s %5s %6s %s\n"
+{
+  printf "$HDR" rate calls ok fail retr drops cps ring50 ring99 inv200 inv299 tgtCPU tgtPSS tgtRSS uacCPU uasCPU busy other verdict
+  printf "$HDR" "" "" "" "" "" "" "" ms ms ms ms "" MB MB "" "" "" "" ""
+} | tee -a "$OUT/table.txt"
+MAXOK=0; MAXLINE=""
+for R in $RATES; do
+  N=$(( R * STEP_SECS )); (( N > MAX_CALLS )) && N=$MAX_CALLS
+  quiet_gate
+  run_uac "$OUT/r$R" "$R" "$N"
+  read -r r n ok fail retr ooc ach g50 g99 a50 a99 amx tcpu pss rss uacu ucpu busy rc other spid placed drops < "$OUT/r$R/res"
+  v=$(verdict "$OUT/r$R/res")
+  printf "$HDR" "$r" "$n" "$ok" "$fail" "$retr" "$drops" "$ach" "$g50" "$g99" "$a50" "$a99" "$tcpu%" "$pss" "$rss" "$uacu%" "$ucpu%" "$busy%" "$other%" "$v" | tee -a "$OUT/table.txt"
+  if [ "$v" = PASS ]; then MAXOK=$R; MAXLINE="$ach cps (rate $R), ring p99 ${g99} ms, INVITE->200 p99 ${a99} ms, CPU ${tcpu}% PSS ${pss} MB";
+  elif [ "$STOP_ON_FAIL" = 1 ]; then break; fi
+  sleep 3   # let UAS timewait / target transactions drain
+done
+echo "MAX_SUSTAINABLE $LABEL: ${MAXLINE:-none}" | tee -a "$OUT/table.txt"
+echo "$MAXOK" > "$OUT/max_rate"
+
