@@ -189,3 +189,37 @@ func TestGroupCommitWindow(t *testing.T) {
 		t.Fatalf("batches %v, want the 5 records in one", got)
 	}
 }
+
+// TestRetryWritesTheBacklogInBatches: once the database is back, the
+// records that waited are written a few hundred a transaction, each once;
+// a record refused in a batch is dropped alone.
+func TestRetryWritesTheBacklogInBatches(t *testing.T) {
+	b := &batchRecorder{fakeRecorder: newRecorder()}
+	b.setDown(true)
+	r, err := New(Deps{Lookup: &fakeLookup{}, Recorder: b, Ringer: newRinger()}, fastSettings(),
+		WithLogger(quietLogger()), WithRetry(time.Millisecond, time.Millisecond, 1000), WithWriteWindow(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeAll(r, 500)
+	if r.Pending() != 500 {
+		t.Fatalf("pending = %d, want 500", r.Pending())
+	}
+	b.refuse = "c123" // found invalid once the database answers
+	b.setDown(false)
+	before := len(b.sizes())
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := r.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(b.sizes()) - before; n > 6 {
+		t.Errorf("the backlog took %d transactions, want a few (batches of %d)", n, retryBatch)
+	}
+	for i := range 500 {
+		id := fmt.Sprintf("c%d", i)
+		if got := b.writes[id]; got != map[bool]int{true: 0, false: 1}[id == "c123"] {
+			t.Errorf("%s written %d times", id, got)
+		}
+	}
+}
