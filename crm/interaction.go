@@ -75,6 +75,14 @@ type Interaction struct {
 	CreatedBy     int64         `json:"created_by,omitempty"`
 }
 
+// CallRecord is what one call writes (Store.AddCalls): its interaction and,
+// for a missed call, the call-back task, whose InteractionID the store
+// sets.
+type CallRecord struct {
+	Interaction *Interaction
+	CallBack    *Task
+}
+
 // TaskKind is what a task asks for.
 type TaskKind string
 

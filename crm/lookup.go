@@ -48,7 +48,7 @@ type CallerMatchInfo struct {
 // LookupCaller is the first step of every call: one indexed query from the
 // caller's number to their file, owner and the user to ring.
 func (s *Service) LookupCaller(ctx context.Context, raw string) (*CallerInfo, error) {
-	e164, err := s.phones.E164(raw)
+	e164, national, err := s.phones.E164National(raw)
 	if err != nil {
 		return nil, fieldErr("phone", "%v", err)
 	}
@@ -57,7 +57,7 @@ func (s *Service) LookupCaller(ctx context.Context, raw string) (*CallerInfo, er
 	if err != nil {
 		return nil, fmt.Errorf("look up %s: %w", e164, err)
 	}
-	info := &CallerInfo{E164: e164, National: s.phones.National(e164), Known: len(matches) > 0}
+	info := &CallerInfo{E164: e164, National: national, Known: len(matches) > 0}
 	switch len(matches) {
 	case 0:
 		info.Required = []string{"name", "company"}

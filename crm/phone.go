@@ -46,28 +46,37 @@ func (p *PhoneParser) Region() string { return p.region }
 // too ("0040721234567", "+40721234567", "40721234567" when it is a valid
 // international number without the plus).
 func (p *PhoneParser) E164(raw string) (string, error) {
+	num, err := p.parse(raw)
+	if err != nil {
+		return "", err
+	}
+	return phonenumbers.Format(num, phonenumbers.E164), nil
+}
+
+// parse reads raw as E164 does and returns the valid number.
+func (p *PhoneParser) parse(raw string) (*phonenumbers.PhoneNumber, error) {
 	s := strings.TrimSpace(raw)
 	if s == "" {
-		return "", fmt.Errorf("phone number is empty")
+		return nil, fmt.Errorf("phone number is empty")
 	}
 	if len(s) > 64 {
-		return "", fmt.Errorf("%.20q... is not a phone number: too long", s)
+		return nil, fmt.Errorf("%.20q... is not a phone number: too long", s)
 	}
 	num, err := phonenumbers.Parse(s, p.region)
 	if err == nil && phonenumbers.IsPossibleNumber(num) && phonenumbers.IsValidNumber(num) {
-		return phonenumbers.Format(num, phonenumbers.E164), nil
+		return num, nil
 	}
 	// Trunks often send international numbers without "+" or "00" in the
 	// From user part; try that reading before giving up.
 	if !strings.HasPrefix(s, "+") && !strings.HasPrefix(s, "0") && onlyDigits(s) {
 		if n2, err2 := phonenumbers.Parse("+"+s, ""); err2 == nil && phonenumbers.IsValidNumber(n2) {
-			return phonenumbers.Format(n2, phonenumbers.E164), nil
+			return n2, nil
 		}
 	}
 	if err != nil {
-		return "", fmt.Errorf("%q is not a phone number: %s", s, parseReason(err))
+		return nil, fmt.Errorf("%q is not a phone number: %s", s, parseReason(err))
 	}
-	return "", fmt.Errorf("%q is not a valid phone number for region %s", s, p.region)
+	return nil, fmt.Errorf("%q is not a valid phone number for region %s", s, p.region)
 }
 
 // National formats an E.164 number the way people in the default region
@@ -77,10 +86,29 @@ func (p *PhoneParser) National(e164 string) string {
 	if err != nil {
 		return e164
 	}
+	return p.national(num)
+}
+
+func (p *PhoneParser) national(num *phonenumbers.PhoneNumber) string {
 	if phonenumbers.GetRegionCodeForNumber(num) == p.region {
 		return phonenumbers.Format(num, phonenumbers.NATIONAL)
 	}
 	return phonenumbers.Format(num, phonenumbers.INTERNATIONAL)
+}
+
+// E164National is E164 and then National of the result, parsing raw once:
+// the caller lookup needs both for every call.
+func (p *PhoneParser) E164National(raw string) (e164, national string, err error) {
+	num, err := p.parse(raw)
+	if err != nil {
+		return "", "", err
+	}
+	e164 = phonenumbers.Format(num, phonenumbers.E164)
+	// What National(e164) would parse back: the number without what E.164
+	// leaves out (an extension, how the number was written).
+	bare := &phonenumbers.PhoneNumber{CountryCode: num.CountryCode, NationalNumber: num.NationalNumber,
+		ItalianLeadingZero: num.ItalianLeadingZero, NumberOfLeadingZeros: num.NumberOfLeadingZeros}
+	return e164, p.national(bare), nil
 }
 
 func onlyDigits(s string) bool {

@@ -71,3 +71,39 @@ func TestNormalizePhones(t *testing.T) {
 		t.Errorf("want a FieldError on phones[0].kind, got %v", err)
 	}
 }
+
+// TestE164National: the caller lookup's one parse gives what E164 and then
+// National give, for every way a number comes in (and the same errors).
+func TestE164National(t *testing.T) {
+	for _, region := range []string{"RO", "DE", "IT", "US"} {
+		p, _ := NewPhoneParser(region)
+		for _, in := range []string{"0721 234 567", "+40 721 234 567", "0040721234567", "40721234567", "021 312 3456",
+			"+49 30 1234567", "030 1234567", "+39 06 6982 0000", "06 69820000", "+1 202 555 0143", "202-555-0143",
+			"+40 721 234 567 ext. 12", "+40721234567;ext=9", "", "abc", "12", "+999 123 456 789"} {
+			e, n, err := p.E164National(in)
+			want, werr := p.E164(in)
+			if (err == nil) != (werr == nil) || e != want {
+				t.Errorf("%s: E164National(%q) = %q, %v; E164 = %q, %v", region, in, e, err, want, werr)
+				continue
+			}
+			if err == nil && n != p.National(want) {
+				t.Errorf("%s: E164National(%q) national %q, National(%q) = %q", region, in, n, want, p.National(want))
+			}
+		}
+	}
+}
+
+func BenchmarkCallerNumber(b *testing.B) {
+	p, _ := NewPhoneParser("RO")
+	b.Run("E164+National", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			e, _ := p.E164("+40721234567")
+			_ = p.National(e)
+		}
+	})
+	b.Run("E164National", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			_, _, _ = p.E164National("+40721234567")
+		}
+	})
+}

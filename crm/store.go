@@ -82,6 +82,11 @@ type Store interface {
 	// the row as stored is returned in *it: writing the same record again
 	// changes nothing (idempotent retries).
 	AddInteraction(ctx context.Context, a Actor, it *Interaction) error
+	// AddCalls writes several calls in one transaction, all or none: each
+	// interaction as AddInteraction does (a CallID written before is left
+	// as it is; the record gets its ID), and each call-back task that is
+	// set, unless its interaction has one already (a retried write).
+	AddCalls(ctx context.Context, a Actor, calls []CallRecord) error
 	GetInteraction(ctx context.Context, id int64) (*Interaction, error)
 	// InteractionByCallID returns the interaction of a call (ErrNotFound:
 	// none written yet).
@@ -144,11 +149,12 @@ type CallerMatch struct {
 	Company *Company
 	// Interest is the most recently active open interest, if any.
 	Interest *Interest
-	// Owner is the resolved owner (nil: nobody owns this caller).
+	// Owner is the resolved owner (nil: nobody owns this caller): ID,
+	// Email, Name, Role and Active only, no credentials.
 	Owner       *User
 	OwnerSource OwnerSource
 	// Delegation is the owner's delegation active at the lookup time, and
-	// Delegate the user it names.
+	// Delegate the user it names (the same fields as Owner).
 	Delegation *Delegation
 	Delegate   *User
 }

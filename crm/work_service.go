@@ -68,18 +68,11 @@ func fieldErrIfMissing(field string, id int64, err error) error {
 // the same Call-ID again changes nothing. A missed call creates a call-back
 // task: for the owner when the caller is known, for the desk otherwise.
 func (s *Service) RecordCall(ctx context.Context, it Interaction) (*Interaction, *Task, error) {
-	it.Kind = KindCall
-	if it.Direction == "" {
-		it.Direction = Inbound
-	}
-	if it.At.IsZero() {
-		it.At = s.Now()
-	}
-	it.At = it.At.UTC()
+	s.normCall(&it)
 	if err := s.store.AddInteraction(ctx, System, &it); err != nil {
 		return nil, nil, fmt.Errorf("record call %s: %w", it.CallID, err)
 	}
-	if it.Outcome == OutcomeAnswered || it.Direction != Inbound {
+	if !needsCallBack(&it) {
 		return &it, nil, nil
 	}
 	// The task of a retried write, or the call-back a wrap-up planned
@@ -93,15 +86,57 @@ func (s *Service) RecordCall(ctx context.Context, it Interaction) (*Interaction,
 			return &it, &t, nil
 		}
 	}
-	t := &Task{
-		Kind: TaskCallBack, AssigneeID: it.UserID, ContactID: it.ContactID, CompanyID: it.CompanyID,
-		InterestID: it.InterestID, InteractionID: it.ID, CallerE164: it.CallerE164,
-		Title: "Call back " + it.CallerE164, Due: it.At.Add(callBackWithin),
-	}
+	t := callBackTask(&it)
 	if err := s.store.CreateTask(ctx, System, t); err != nil {
 		return &it, nil, fmt.Errorf("call-back task for %s: %w", it.CallID, err)
 	}
 	return &it, t, nil
+}
+
+// RecordCalls writes several calls as RecordCall does, in one transaction:
+// every call is written (a Call-ID written before changes nothing), or
+// none is. Routing writes the calls that end together this way.
+func (s *Service) RecordCalls(ctx context.Context, its []Interaction) error {
+	recs := make([]CallRecord, len(its))
+	for i := range its {
+		it := its[i]
+		s.normCall(&it)
+		recs[i].Interaction = &it
+		if needsCallBack(&it) {
+			recs[i].CallBack = callBackTask(&it)
+		}
+	}
+	if err := s.store.AddCalls(ctx, System, recs); err != nil {
+		return fmt.Errorf("record %d calls: %w", len(its), err)
+	}
+	return nil
+}
+
+// normCall fills in what a call record may leave out.
+func (s *Service) normCall(it *Interaction) {
+	it.Kind = KindCall
+	if it.Direction == "" {
+		it.Direction = Inbound
+	}
+	if it.At.IsZero() {
+		it.At = s.Now()
+	}
+	it.At = it.At.UTC()
+}
+
+// needsCallBack: an inbound call nobody answered gets a call-back task.
+func needsCallBack(it *Interaction) bool {
+	return it.Outcome != OutcomeAnswered && it.Direction == Inbound
+}
+
+// callBackTask is the call-back task of a missed call: for the owner when
+// the caller is known, for the desk otherwise (UserID 0).
+func callBackTask(it *Interaction) *Task {
+	return &Task{
+		Kind: TaskCallBack, AssigneeID: it.UserID, ContactID: it.ContactID, CompanyID: it.CompanyID,
+		InterestID: it.InterestID, InteractionID: it.ID, CallerE164: it.CallerE164,
+		Title: "Call back " + it.CallerE164, Due: it.At.Add(callBackWithin),
+	}
 }
 
 // callBackWithin is when a missed call's call-back task falls due.

@@ -57,7 +57,8 @@
 // inactive sends nothing.
 //
 // Teardown: br.Stop() (or let it end), then sess.Close() on each leg; the port
-// drains for DefaultDrainTime before reuse. PortAllocator.Close at shutdown.
+// drains for DefaultDrainTime before reuse (DefaultQuietDrainTime when
+// nothing ever arrived on it). PortAllocator.Close at shutdown.
 //
 // RTCP: none is sent and the odd RTCP port is not bound (see PortAllocator).
 package media

@@ -144,3 +144,73 @@ func TestParsePortRange(t *testing.T) {
 		t.Error("range without even port accepted")
 	}
 }
+
+// waitDrained waits until no port of a drains, and returns how long it took.
+func waitDrained(t *testing.T, a *PortAllocator, within time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for {
+		if _, draining := a.Counts(); draining == 0 {
+			return time.Since(start)
+		}
+		if time.Since(start) > within {
+			t.Fatalf("ports still draining after %v", within)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestQuietPortsDrainShorter: a port nothing ever reached drains for the
+// quiet time; one that received media for the full drain time, both
+// staying bound meanwhile.
+func TestQuietPortsDrainShorter(t *testing.T) {
+	lo, hi := freeRange(t, 4)
+	a, _ := NewPortAllocator(loopback, lo, hi, WithDrainTime(2*time.Second), WithQuietDrainTime(50*time.Millisecond))
+	defer a.Close()
+	quiet, _ := a.Allocate()
+	quiet.ReleaseQuiet()
+	if took := waitDrained(t, a, 3*time.Second); took > 1500*time.Millisecond {
+		t.Errorf("a quiet port drained in %v, want about 50 ms (not the 2 s drain)", took)
+	}
+	heard, _ := a.Allocate()
+	heard.Release()
+	if c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: heard.Number()}); err == nil {
+		c.Close()
+		t.Fatal("draining port not bound")
+	}
+	if took := waitDrained(t, a, 5*time.Second); took < 1900*time.Millisecond {
+		t.Errorf("a port that had media drained in %v, want 2 s", took)
+	}
+}
+
+// TestSessionDrainDependsOnWhatArrived: a session that received any
+// datagram releases its port for the full drain; one that received
+// nothing, for the quiet drain.
+func TestSessionDrainDependsOnWhatArrived(t *testing.T) {
+	lo, hi := freeRange(t, 4)
+	a, _ := NewPortAllocator(loopback, lo, hi, WithDrainTime(2*time.Second), WithQuietDrainTime(10*time.Millisecond))
+	defer a.Close()
+	silent := newSession(t, a)
+	silent.Close()
+	if took := waitDrained(t, a, 3*time.Second); took > 1500*time.Millisecond {
+		t.Errorf("a session that got nothing drained %v, want about 10 ms (not the 2 s drain)", took)
+	}
+	s := newSession(t, a)
+	snd, err := net.DialUDP("udp4", nil, &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1), Port: s.LocalPort()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer snd.Close()
+	if _, err := snd.Write([]byte("not even RTP")); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for !s.heard.Load() && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	s.Close()
+	time.Sleep(300 * time.Millisecond)
+	if _, draining := a.Counts(); draining != 1 {
+		t.Errorf("a session that got a datagram stopped draining within 300 ms of a 2 s drain")
+	}
+}

@@ -47,6 +47,7 @@ type Session struct {
 	recvMap atomic.Pointer[ptMap]
 	started atomic.Bool
 	closed  atomic.Bool
+	heard   atomic.Bool // a datagram arrived, RTP or not, before or after Start
 
 	// The send side: one outgoing stream.
 	sendMu sync.Mutex
@@ -243,7 +244,11 @@ func (s *Session) Close() error {
 	s.wd.stop()
 	_ = s.conn.SetReadDeadline(time.Now()) // unblock the read loop
 	<-s.loopDone
-	s.port.Release()
+	if s.heard.Load() {
+		s.port.Release()
+	} else {
+		s.port.ReleaseQuiet() // no stream to this port can go stale
+	}
 	return nil
 }
 

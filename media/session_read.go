@@ -28,6 +28,9 @@ func (s *Session) readLoop() {
 // receive handles one datagram: parse, filter, count, deliver. Malformed
 // packets are dropped, never trusted.
 func (s *Session) receive(b []byte, fromAddr netip.Addr, fromPort uint16) {
+	if !s.heard.Load() {
+		s.heard.Store(true)
+	}
 	from := netip.AddrPortFrom(fromAddr, fromPort)
 	p, ok := parseRTP(b)
 	if !ok {

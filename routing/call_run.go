@@ -110,7 +110,7 @@ func (cr *callRun) lookup(ctx context.Context) {
 	switch {
 	case a.err == nil && a.info != nil:
 		cr.res.Caller, cr.res.CallerE164 = a.info, a.info.E164
-		cr.log.Info("caller looked up", "caller", a.info.E164, "known", a.info.Known,
+		cr.log.Debug("caller looked up", "caller", a.info.E164, "known", a.info.Known,
 			"target", targetID(a.info), "took", time.Since(start).Round(time.Microsecond))
 	case ctx.Err() != nil:
 	case errors.As(a.err, &fe):
@@ -227,7 +227,7 @@ func (cr *callRun) connect(ctx context.Context, a *answer) *TransferTarget {
 	cr.r.metrics.Answered(a.stage, a.at.Sub(cr.start))
 	cr.r.hub.Publish(Event{Kind: EventAnswered, At: cr.r.now(), CallID: cr.c.ID, UserID: a.userID,
 		CallerNumber: cr.res.CallerE164, Caller: cr.res.Caller, Stage: a.stage, Device: a.leg.Device()})
-	cr.log.Info("bridging", "user_id", a.userID, "stage", a.stage, "device", a.leg.Device())
+	cr.log.Debug("bridging", "user_id", a.userID, "stage", a.stage, "device", a.leg.Device())
 	to, err := cr.bridgeUntilTransfer(ctx, a)
 	if to != nil {
 		return to

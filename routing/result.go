@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"strconv"
+	"strings"
 	"time"
 
 	"callroute/crm"
@@ -52,6 +54,25 @@ type Step struct {
 	Outcome StepOutcome `json:"outcome"`
 	Device  string      `json:"device,omitempty"`
 	Error   string      `json:"error,omitempty"`
+}
+
+// routeSummary is the steps in a few words for the log:
+// "owner/12/busy desk/20/answered".
+func (r *Result) routeSummary() string {
+	var b strings.Builder
+	for i, st := range r.Steps {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(string(st.Stage))
+		if st.UserID != 0 {
+			b.WriteByte('/')
+			b.WriteString(strconv.FormatInt(st.UserID, 10))
+		}
+		b.WriteByte('/')
+		b.WriteString(string(st.Outcome))
+	}
+	return b.String()
 }
 
 // Ended says who ended a call.

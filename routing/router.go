@@ -79,6 +79,18 @@ func WithRetry(first, longest time.Duration, maxPending int) Option {
 	}
 }
 
+// DefaultWriteWindow is how long the call records of calls that end
+// together wait for each other, to be written in one transaction (when the
+// CallRecorder is a BatchRecorder).
+const DefaultWriteWindow = 5 * time.Millisecond
+
+// WithWriteWindow sets how long a call record waits for others to share
+// its transaction (DefaultWriteWindow); 0 writes at once, still together
+// with the records that came while a write was under way.
+func WithWriteWindow(d time.Duration) Option {
+	return func(r *Router) { r.writer.window = max(d, 0) }
+}
+
 // New returns a Router with the given settings. With a spool directory it
 // reads back the call records an earlier run could not write.
 func New(d Deps, s Settings, opts ...Option) (*Router, error) {
@@ -91,7 +103,8 @@ func New(d Deps, s Settings, opts ...Option) (*Router, error) {
 	r := &Router{lookup: d.Lookup, recorder: d.Recorder, ringer: d.Ringer, state: d.State, desk: d.Desk,
 		log: slog.Default(), metrics: NopMetrics{}, now: time.Now, calls: map[string]*LiveCall{},
 		ringGrace: DefaultRingGrace}
-	r.writer = &writer{first: time.Second, longest: time.Minute, limit: 10000, wake: make(chan struct{}, 1)}
+	r.writer = &writer{first: time.Second, longest: time.Minute, limit: 10000, wake: make(chan struct{}, 1),
+		window: DefaultWriteWindow}
 	for _, o := range opts {
 		o(r)
 	}
@@ -106,6 +119,7 @@ func New(d Deps, s Settings, opts ...Option) (*Router, error) {
 	w := r.writer
 	w.rec, w.log, w.metrics = r.recorder, r.log, r.metrics
 	w.timeout = func() time.Duration { return r.settings.Load().WriteTimeout }
+	w.batchRecorder()
 	if err := w.open(); err != nil {
 		return nil, err
 	}
@@ -245,9 +259,11 @@ func (r *Router) Handle(ctx context.Context, c *Call) Result {
 	r.metrics.Ended(res.Outcome, res.TalkTime)
 	r.hub.Publish(Event{Kind: EventEnded, At: r.now(), CallID: c.ID, UserID: res.AnsweredBy,
 		CallerNumber: res.CallerE164, Outcome: string(res.Outcome)})
-	cr.log.Info("call ended", "outcome", res.Outcome, "answered_by", res.AnsweredBy,
+	// The one line at info about how the call went (each step is at debug).
+	cr.log.Info("call ended", "outcome", res.Outcome, "answered_by", res.AnsweredBy, "caller", res.CallerE164,
+		"known", res.Caller != nil && res.Caller.Known, "route", res.routeSummary(),
 		"ring", res.RingTime.Round(time.Millisecond), "talk", res.TalkTime.Round(time.Millisecond),
-		"ended_by", res.EndedBy, "steps", len(res.Steps))
+		"ended_by", res.EndedBy)
 	r.writer.write(context.WithoutCancel(ctx), res.Interaction(), cr.log)
 	return res
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -19,6 +20,9 @@ import (
 // whose answer was lost does no harm.
 type writer struct {
 	rec     CallRecorder
+	batch   BatchRecorder // rec, when it takes batches
+	group   *groupCommit  // group commit over batch
+	window  time.Duration // how long a batch waits for more records
 	log     *slog.Logger
 	metrics Metrics
 	timeout func() time.Duration
@@ -91,7 +95,7 @@ func (w *writer) add(it crm.Interaction) bool {
 // timeout.
 func (w *writer) write(ctx context.Context, it crm.Interaction, log *slog.Logger) {
 	if w.pending() == 0 {
-		err := w.try(ctx, it)
+		err := w.writeNow(ctx, it)
 		if err == nil {
 			return
 		}
@@ -102,6 +106,36 @@ func (w *writer) write(ctx context.Context, it crm.Interaction, log *slog.Logger
 		log.Warn("writing the call record failed, will retry", "err", err)
 	}
 	w.enqueue(it, log)
+}
+
+// writeNow is the first attempt at a record: with the records of the
+// calls that end at the same time when the recorder takes batches. A batch
+// that failed for another reason than its time running out may have failed
+// for one bad record only: this one is then tried alone, as it would have
+// been without batching.
+func (w *writer) writeNow(ctx context.Context, it crm.Interaction) error {
+	if w.group == nil {
+		return w.try(ctx, it)
+	}
+	n, err := w.group.commit(ctx, it)
+	if err != nil && n > 1 && !errors.Is(err, context.DeadlineExceeded) {
+		return w.try(ctx, it)
+	}
+	return err
+}
+
+// batchRecorder enables group commit when rec takes batches.
+func (w *writer) batchRecorder() {
+	br, ok := w.rec.(BatchRecorder)
+	if !ok {
+		return
+	}
+	w.batch = br
+	w.group = &groupCommit{window: w.window, write: func(ctx context.Context, its []crm.Interaction) error {
+		wctx, cancel := context.WithTimeout(ctx, w.timeout())
+		defer cancel()
+		return br.RecordCalls(wctx, its)
+	}}
 }
 
 func (w *writer) try(ctx context.Context, it crm.Interaction) error {
@@ -198,28 +232,63 @@ func (w *writer) pass(ctx context.Context, force bool) time.Duration {
 	}
 	w.mu.Unlock()
 	failures := 0
-	for _, p := range due {
-		if ctx.Err() != nil || failures >= maxFailuresPerPass {
-			break
-		}
-		err := w.try(ctx, p.it)
-		switch {
-		case err == nil:
-			w.log.Info("call record written after retry", "call_id", p.it.CallID, "attempts", p.attempts+1)
-			w.remove(p)
-			failures = 0
-		case permanent(err):
-			w.log.Error("call record rejected, dropped", "call_id", p.it.CallID, "err", err)
-			w.remove(p)
-		default:
+	for len(due) > 0 && ctx.Err() == nil && failures < maxFailuresPerPass {
+		chunk := due[:min(len(due), retryBatch)]
+		due = due[len(chunk):]
+		if len(chunk) > 1 && w.batch != nil {
+			if err := w.tryBatch(ctx, chunk); err == nil {
+				w.remove(chunk...)
+				w.log.Info("call records written after retry", "count", len(chunk))
+				failures = 0
+				continue
+			}
+			// One record may be the one refused, or the database is down:
+			// the chunk's records one by one say which.
 			failures++
-			p.attempts++
-			p.next = time.Now().Add(w.backoff(p.attempts))
-			w.log.Warn("writing the call record failed", "call_id", p.it.CallID, "attempts", p.attempts,
-				"retry_in", time.Until(p.next).Round(time.Millisecond), "err", err)
+		}
+		for _, p := range chunk {
+			if ctx.Err() != nil || failures >= maxFailuresPerPass {
+				break
+			}
+			failures = w.retryOne(ctx, p, failures)
 		}
 	}
 	return w.nextWait()
+}
+
+// retryBatch is how many due records a retry pass writes in one
+// transaction when the recorder takes batches: a backlog (after a database
+// outage, an overload) is written in a few transactions, not one a record.
+const retryBatch = 200
+
+func (w *writer) tryBatch(ctx context.Context, ps []*pendingWrite) error {
+	its := make([]crm.Interaction, len(ps))
+	for i, p := range ps {
+		its[i] = p.it
+	}
+	wctx, cancel := context.WithTimeout(ctx, w.timeout())
+	defer cancel()
+	return w.batch.RecordCalls(wctx, its)
+}
+
+// retryOne tries one record and returns the failures in a row so far.
+func (w *writer) retryOne(ctx context.Context, p *pendingWrite, failures int) int {
+	err := w.try(ctx, p.it)
+	switch {
+	case err == nil:
+		w.log.Info("call record written after retry", "call_id", p.it.CallID, "attempts", p.attempts+1)
+		w.remove(p)
+		return 0
+	case permanent(err):
+		w.log.Error("call record rejected, dropped", "call_id", p.it.CallID, "err", err)
+		w.remove(p)
+		return failures
+	}
+	p.attempts++
+	p.next = time.Now().Add(w.backoff(p.attempts))
+	w.log.Warn("writing the call record failed", "call_id", p.it.CallID, "attempts", p.attempts,
+		"retry_in", time.Until(p.next).Round(time.Millisecond), "err", err)
+	return failures + 1
 }
 
 func (w *writer) backoff(attempts int) time.Duration {
@@ -246,19 +315,21 @@ func (w *writer) nextWait() time.Duration {
 	return max(time.Until(next), time.Millisecond)
 }
 
-func (w *writer) remove(p *pendingWrite) {
+// remove drops written (or rejected) records from the queue and the spool.
+func (w *writer) remove(ps ...*pendingWrite) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	for i, q := range w.queue {
-		if q == p {
-			w.queue = append(w.queue[:i], w.queue[i+1:]...)
-			break
-		}
+	gone := make(map[*pendingWrite]bool, len(ps))
+	for _, p := range ps {
+		gone[p] = true
 	}
-	delete(w.queued, p.it.CallID)
-	if w.spool != nil {
-		if err := w.spool.done(p.it.CallID); err != nil {
-			w.log.Error("removing a written record from the spool failed", "call_id", p.it.CallID, "err", err)
+	w.queue = slices.DeleteFunc(w.queue, func(q *pendingWrite) bool { return gone[q] })
+	for _, p := range ps {
+		delete(w.queued, p.it.CallID)
+		if w.spool != nil {
+			if err := w.spool.done(p.it.CallID); err != nil {
+				w.log.Error("removing a written record from the spool failed", "call_id", p.it.CallID, "err", err)
+			}
 		}
 	}
 	w.metrics.Pending(len(w.queue) + w.spilled)

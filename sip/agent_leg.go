@@ -109,7 +109,7 @@ func (a *agentLeg) bye(ctx context.Context, reason routing.HangupReason) error {
 		a.log.Warn("sip: BYE to the phone failed", "err", err)
 		return err
 	}
-	a.log.Info("sip: BYE sent to the phone", "reason", reason)
+	a.log.Debug("sip: BYE sent to the phone", "reason", reason)
 	return nil
 }
 
@@ -168,7 +168,7 @@ func (a *agentLeg) inDialog(r *request) {
 			r.respond(sip.StatusInternalServerError, "CSeq Out Of Order")
 			return
 		}
-		a.log.Info("sip: phone hung up")
+		a.log.Debug("sip: phone hung up")
 		a.end(ErrAgentHungUp, true)
 		if err := a.dlg.ReadBye(r.req, r.tx); err != nil {
 			a.log.Warn("sip: answering the phone's BYE failed", "err", err)

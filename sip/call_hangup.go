@@ -110,7 +110,7 @@ func (l *callerLeg) bye(ctx context.Context) error {
 		l.log.Warn("sip: BYE to the caller failed", "err", err)
 		return err
 	}
-	l.log.Info("sip: BYE sent to the caller")
+	l.log.Debug("sip: BYE sent to the caller")
 	return nil
 }
 

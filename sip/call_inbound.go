@@ -322,7 +322,7 @@ func (l *callerLeg) respond2xx() {
 		defer cancel()
 		_ = l.bye(ctx) // hung up while the ACK was on its way
 	default:
-		l.log.Info("sip: caller answered")
+		l.log.Debug("sip: caller answered")
 		l.dm.sess.Start() // lets RTP in, arms the media timeouts
 	}
 }

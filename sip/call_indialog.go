@@ -80,7 +80,7 @@ func (l *callerLeg) onBye(r *request) {
 		r.respond(sip.StatusInternalServerError, "CSeq Out Of Order")
 		return
 	}
-	l.log.Info("sip: caller hung up")
+	l.log.Debug("sip: caller hung up")
 	l.remoteEnd(ErrCallerHungUp)
 	l.mu.Lock()
 	sent2xx, final := l.sent2xx, l.finalSent

@@ -291,7 +291,7 @@ func (l *callerLeg) bridgePhone(ctx context.Context, a *agentLeg) error {
 	}()
 	br := media.NewBridge(bctx, l.dm.sess, a.dm.sess, media.WithBridgeLogger(l.log),
 		media.WithDTMF(func(from media.Side, key rune) { l.log.Info("sip: DTMF", "from", from.String(), "key", string(key)) }))
-	l.log.Info("sip: bridged", "device", a.Device(), "caller_codec", l.dm.codec().String(), "agent_codec", a.dm.codec().String())
+	l.log.Debug("sip: bridged", "device", a.Device(), "caller_codec", l.dm.codec().String(), "agent_codec", a.dm.codec().String())
 	select {
 	case <-br.Done():
 	case <-l.done:
@@ -301,7 +301,7 @@ func (l *callerLeg) bridgePhone(ctx context.Context, a *agentLeg) error {
 	br.Stop()
 	fwdA, _ := br.Packets(media.SideA)
 	fwdB, _ := br.Packets(media.SideB)
-	l.log.Info("sip: bridge ended", "caller_to_agent", fwdA, "agent_to_caller", fwdB)
+	l.log.Debug("sip: bridge ended", "caller_to_agent", fwdA, "agent_to_caller", fwdB)
 	switch {
 	case l.ended(), a.ended():
 		return nil

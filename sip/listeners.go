@@ -19,6 +19,10 @@ type listeners struct {
 	tls net.Listener
 }
 
+// udpReadBuffer is the receive buffer asked for the SIP UDP socket: about
+// 8,000 requests of 500 bytes.
+const udpReadBuffer = 4 << 20
+
 func openListeners(cfg Config) (_ *listeners, err error) {
 	ls := &listeners{}
 	defer func() {
@@ -29,6 +33,13 @@ func openListeners(cfg Config) (_ *listeners, err error) {
 	if cfg.UDPListen != "" {
 		if ls.udp, err = net.ListenPacket("udp", cfg.UDPListen); err != nil {
 			return nil, fmt.Errorf("sip: UDPListen %s: %w", cfg.UDPListen, err)
+		}
+		if uc, ok := ls.udp.(*net.UDPConn); ok {
+			// One goroutine reads the socket; a burst of requests (or a
+			// pause of that reader) beyond the buffer is dropped by the
+			// kernel, and an ACK or a BYE is not always retransmitted.
+			// The kernel caps the size at net.core.rmem_max.
+			_ = uc.SetReadBuffer(udpReadBuffer)
 		}
 	}
 	if cfg.TCPListen != "" {

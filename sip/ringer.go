@@ -115,7 +115,7 @@ func (r *SIPRinger) Ring(ctx context.Context, req routing.RingRequest) (routing.
 		rg.forks = append(rg.forks, f)
 		go rg.run(fctx, f, local)
 	}
-	log.Info("sip: ringing phones", "bindings", len(bs))
+	log.Debug("sip: ringing phones", "bindings", len(bs))
 	return rg.wait(ctx)
 }
 
@@ -168,7 +168,7 @@ func (rg *ring) cancelled(ctx context.Context, pending int) (routing.AgentLeg, e
 	}
 	rg.stop(nil)
 	_ = rg.sess.Close()
-	rg.log.Info("sip: ring stopped", "why", context.Cause(ctx))
+	rg.log.Debug("sip: ring stopped", "why", context.Cause(ctx))
 	return nil, ctx.Err()
 }
 

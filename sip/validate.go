@@ -30,8 +30,9 @@ var scannerAgents = []string{"friendly-scanner", "sipvicious", "sipcli", "vaxsip
 func (s *Server) check(req *sip.Request) verdict {
 	// A CR or LF inside a value means a forged header: answering would echo
 	// it (From, To, Via are copied), so drop.
-	if err := requestInjection(req); err != nil {
-		return verdict{drop: true, why: err.Error()}
+	hs := s.scanHeaders(req)
+	if hs.injected != nil {
+		return verdict{drop: true, why: hs.injected.Error()}
 	}
 	if ua := req.GetHeader("User-Agent"); ua != nil {
 		l := strings.ToLower(ua.Value())
@@ -49,14 +50,11 @@ func (s *Server) check(req *sip.Request) verdict {
 	if req.From() == nil || req.To() == nil || req.CallID() == nil || req.CSeq() == nil {
 		return reject(sip.StatusBadRequest, "Missing Required Header", "missing From, To, Call-ID or CSeq")
 	}
-	if hs := req.Headers(); len(hs) > s.cfg.MaxHeaders {
+	if hs.tooMany {
 		return reject(sip.StatusBadRequest, "Too Many Headers", "too many headers")
-	} else {
-		for _, h := range hs {
-			if len(h.Value()) > s.cfg.MaxHeaderValue {
-				return reject(sip.StatusBadRequest, "Header Too Long", "header value over the limit")
-			}
-		}
+	}
+	if hs.tooLong {
+		return reject(sip.StatusBadRequest, "Header Too Long", "header value over the limit")
 	}
 	// RFC 3261 21.5.6: 505 for another SIP version (RFC 4475 "badvers").
 	if !strings.EqualFold(req.SipVersion, "SIP/2.0") {
@@ -129,7 +127,29 @@ var served = map[sip.RequestMethod]bool{
 	sip.INFO: true,
 }
 
-// requestInjection finds a CR or LF in the request line or a header.
-func requestInjection(req *sip.Request) error {
-	return ValidateMessage(req)
+// headerScan is what one pass over a request's headers found (sipgo
+// renders a parsed header's Value anew at each call, so it is done once).
+type headerScan struct {
+	injected error // a CR or LF in the request line or a header (ValidateMessage)
+	tooMany  bool  // more than MaxHeaders
+	tooLong  bool  // a value over MaxHeaderValue
+}
+
+func (s *Server) scanHeaders(req *sip.Request) headerScan {
+	var sc headerScan
+	if sc.injected = firstBad("method", string(req.Method), "version", req.SipVersion, "request-uri", req.Recipient.String()); sc.injected != nil {
+		return sc
+	}
+	hs := req.Headers()
+	sc.tooMany = len(hs) > s.cfg.MaxHeaders
+	for _, h := range hs {
+		v := h.Value()
+		if sc.injected = firstBad("header name", h.Name(), h.Name(), v); sc.injected != nil {
+			return sc
+		}
+		if len(v) > s.cfg.MaxHeaderValue {
+			sc.tooLong = true
+		}
+	}
+	return sc
 }

@@ -31,6 +31,7 @@ type Config struct {
 	SIPAddr         string // SIP over UDP (and TCP unless --sip-tcp-addr says otherwise)
 	RedisURL        string // for live state over several nodes, not in this version
 	ShutdownTimeout time.Duration
+	PprofAddr       string // "" = no profiling listener; else a loopback host:port
 
 	HTTP  HTTPConfig
 	Calls CallConfig
@@ -94,6 +95,8 @@ func (cfg *Config) serveFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&cfg.ShutdownTimeout, "shutdown-timeout", defaultShutdownTimeout,
 		"how long a stopping server waits for requests in flight (`duration`)")
 	cfg.httpFlags(fs)
+	checkedVar(fs, &cfg.PprofAddr, "pprof-addr", "",
+		"loopback `host:port` serving Go's runtime profiles (/debug/pprof/) for performance work; off when empty", checkLoopbackHostPort)
 }
 
 // allSettings has every setting, for `callroute help`.
@@ -120,6 +123,20 @@ func (cfg *Config) databaseURL() string {
 func checkHostPort(s string) (string, error) {
 	if _, _, err := net.SplitHostPort(s); err != nil {
 		return "", fmt.Errorf("want host:port, such as 127.0.0.1:8080: %v", err)
+	}
+	return s, nil
+}
+
+// checkLoopbackHostPort accepts host:port on a loopback address only:
+// profiles show memory contents and stacks, so they are never served to
+// the network.
+func checkLoopbackHostPort(s string) (string, error) {
+	host, _, err := net.SplitHostPort(s)
+	if err != nil {
+		return "", fmt.Errorf("want host:port, such as 127.0.0.1:6060: %v", err)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return "", fmt.Errorf("%q is not a loopback address: want 127.0.0.1, ::1 or localhost", host)
 	}
 	return s, nil
 }

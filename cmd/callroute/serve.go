@@ -78,6 +78,7 @@ func runServe(ctx context.Context, c *cli, cmd *command, args []string) error {
 		return usagef("serve: --demo needs --region %s: the demo's phone numbers are %s numbers", demo.Region, demo.Region)
 	}
 	logger := newLogger(&cfg, c.stderr)
+	tuneGC(c.getenv, logger)
 	if cfg.RedisURL != "" {
 		logger.Warn("--redis-url is set but not used yet: this version keeps live state in memory (one node)",
 			"redis_url", redactURL(cfg.RedisURL))
@@ -113,6 +114,14 @@ func runServe(ctx context.Context, c *cli, cmd *command, args []string) error {
 	handler := web.New(web.Config{CRM: svc, Registry: reg, Logger: logger, Ready: svc.Ping,
 		RecordingsDir: filepath.Join(cfg.DataDir, recordingsDir), HTTPS: cfg.httpsOn(), LiveCalls: calls.liveCall,
 		Softphone: calls.hub})
+
+	if cfg.PprofAddr != "" {
+		prof, err := startProfiler(ctx, cfg.PprofAddr, logger)
+		if err != nil {
+			return err
+		}
+		defer prof.stop()
+	}
 
 	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.HTTPAddr)
 	if err != nil {

@@ -136,3 +136,59 @@ func (s *Store) CallStats(ctx context.Context, from, to time.Time) ([]crm.CallSt
 		GROUP BY `+uid+`, `+day+`
 		ORDER BY 2, 1`, s.d.ts(from), s.d.ts(to))
 }
+
+// AddCalls writes several calls in one transaction (routing's group
+// commit): each interaction merged into its call's row as AddInteraction
+// does (recordCall: a retry changes nothing, what people captured during
+// the call is kept), and each call-back task unless the call has one
+// already (a retried write, or a call-back its wrap-up planned). Nothing in
+// calls is changed unless every record is written.
+func (s *Store) AddCalls(ctx context.Context, a crm.Actor, calls []crm.CallRecord) error {
+	now := utc(s.now())
+	stored := make([]*crm.Interaction, len(calls))
+	tasks := make([]*crm.Task, len(calls)) // the tasks created, as stored
+	err := s.hotTx(ctx, func(r runner) error {
+		for i, c := range calls {
+			it, err := r.recordCall(ctx, now, a, c.Interaction)
+			if err != nil {
+				return err
+			}
+			stored[i] = it
+			if c.CallBack == nil {
+				continue
+			}
+			var n int
+			if err := r.row(ctx, "SELECT count(*) FROM tasks WHERE interaction_id = ? AND kind = ?",
+				it.ID, string(crm.TaskCallBack)).Scan(&n); err != nil {
+				return fmt.Errorf("sqlstore: call-back task of %s: %w", it.CallID, err)
+			}
+			if n > 0 {
+				continue
+			}
+			t := *c.CallBack
+			t.InteractionID = it.ID
+			// The call's row may know the caller better than routing did
+			// (a capture during the call).
+			t.ContactID, t.CompanyID, t.InterestID = it.ContactID, it.CompanyID, it.InterestID
+			tid, err := r.createTask(ctx, now, a, &t)
+			if err != nil {
+				return err
+			}
+			t.ID = tid
+			tasks[i] = &t
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i, c := range calls {
+		*c.Interaction = *stored[i]
+		if tasks[i] != nil {
+			*c.CallBack = *tasks[i]
+			normTask(c.CallBack)
+			c.CallBack.Audit = createdAudit(now, a)
+		}
+	}
+	return nil
+}

@@ -18,7 +18,8 @@ import (
 //   - the most recently active open interest of the contact (of the company
 //     for a switchboard match), through the partial indexes;
 //   - the owner resolved as interest > contact > company, the owner's
-//     delegation in force at the lookup time and the delegate.
+//     delegation in force at the lookup time and the delegate (their
+//     identity and whether they are active, not their credentials).
 //
 // Parameters: e164, then the lookup time three times. They are wrapped in
 // CAST: SQLite (built with STAT4) otherwise re-plans the statement on every
@@ -29,9 +30,9 @@ var lookupTemplate = `WITH hit AS (
 SELECT ` + cols("ct", contactColumns) + `,
 	` + cols("co", companyColumns) + `,
 	` + cols("i", interestColumns) + `,
-	` + cols("ow", userColumns) + `,
+	` + cols("ow", lookupUserColumns) + `,
 	` + cols("d", delegationColumns) + `,
-	` + cols("dg", userColumns) + `,
+	` + cols("dg", lookupUserColumns) + `,
 	CASE WHEN i.owner_id IS NOT NULL THEN 'interest'
 		WHEN ct.owner_id IS NOT NULL THEN 'contact'
 		WHEN co.owner_id IS NOT NULL THEN 'company'
@@ -55,6 +56,14 @@ LEFT JOIN users dg ON dg.id = d.delegate_id
 WHERE hit.contact_id IS NOT NULL
 	OR NOT EXISTS (SELECT 1 FROM hit h2 WHERE h2.contact_id IS NOT NULL)
 ORDER BY hit.contact_id, hit.company_id`
+
+// lookupUserColumns are what the lookup reads of the owner and the
+// delegate: who they are and whether they are active; no credentials.
+const lookupUserColumns = "id, email, name, role, active"
+
+func lookupUserDest(u *crm.User) []any {
+	return []any{i64(&u.ID), st(&u.Email), st(&u.Name), st(&u.Role), bl(&u.Active)}
+}
 
 // lookupSQL is the lookup for a dialect, with "?" placeholders.
 func lookupSQL(d *dialect) string { return strings.ReplaceAll(lookupTemplate, "{ts}", d.tsType) }
@@ -83,9 +92,9 @@ func (s *Store) LookupPhone(ctx context.Context, e164 string, at time.Time) ([]c
 		dest = append(dest, contactDest(&ct)...)
 		dest = append(dest, companyDest(&co)...)
 		dest = append(dest, interestDest(&in)...)
-		dest = append(dest, userDest(&ow)...)
+		dest = append(dest, lookupUserDest(&ow)...)
 		dest = append(dest, delegationDest(&dl)...)
-		dest = append(dest, userDest(&dg)...)
+		dest = append(dest, lookupUserDest(&dg)...)
 		dest = append(dest, st(&src))
 		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("sqlstore: lookup %s: %w", e164, err)

@@ -26,7 +26,8 @@ type Store struct {
 	now    func() time.Time
 	logger *slog.Logger
 
-	lookup *sql.Stmt // LookupPhone, prepared once
+	lookup *sql.Stmt  // LookupPhone, prepared once
+	stmts  *stmtCache // the statements of hotTx
 }
 
 var _ crm.Store = (*Store)(nil)
@@ -87,7 +88,7 @@ func Open(ctx context.Context, databaseURL string, opts ...Option) (*Store, erro
 	db.SetMaxOpenConns(n)
 	db.SetMaxIdleConns(n)
 	db.SetConnMaxIdleTime(5 * time.Minute)
-	s := &Store{db: db, d: d, now: cfg.now, logger: cfg.logger}
+	s := &Store{db: db, d: d, now: cfg.now, logger: cfg.logger, stmts: newStmtCache(db)}
 	if err := s.init(ctx, cfg); err != nil {
 		db.Close()
 		return nil, err
@@ -162,5 +163,6 @@ func (s *Store) Close() error {
 	if s.lookup != nil {
 		s.lookup.Close()
 	}
+	s.stmts.close()
 	return s.db.Close()
 }

@@ -20,16 +20,33 @@ type querier interface {
 }
 
 // runner runs "?" queries on a pool or a transaction, rebinding them for the
-// dialect.
+// dialect. With tx and stmts set (hotTx) it runs them as statements
+// prepared once per connection instead of parsing them at each call.
 type runner struct {
-	q querier
-	d *dialect
+	q      querier
+	d      *dialect
+	tx     *sql.Tx
+	stmts  *stmtCache
+	missed *[]string // queries to prepare once the transaction is over
 }
 
-func (s *Store) r() runner { return runner{s.db, s.d} }
+func (s *Store) r() runner { return runner{q: s.db, d: s.d} }
+
+// on is the querier for a rebound query: the transaction's copy of its
+// prepared statement when the runner caches them, else the runner's own.
+func (r runner) on(ctx context.Context, query string) (querier, string) {
+	if r.stmts != nil && r.tx != nil {
+		if st := r.stmts.get(query); st != nil {
+			return stmtQuerier{r.tx.StmtContext(ctx, st)}, query
+		}
+		*r.missed = append(*r.missed, query)
+	}
+	return r.q, query
+}
 
 func (r runner) exec(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	return r.q.ExecContext(ctx, r.d.rebind(query), args...)
+	q, query := r.on(ctx, r.d.rebind(query))
+	return q.ExecContext(ctx, query, args...)
 }
 
 // execN runs a statement and returns the number of rows it changed.
@@ -42,11 +59,13 @@ func (r runner) execN(ctx context.Context, query string, args ...any) (int64, er
 }
 
 func (r runner) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	return r.q.QueryContext(ctx, r.d.rebind(query), args...)
+	q, query := r.on(ctx, r.d.rebind(query))
+	return q.QueryContext(ctx, query, args...)
 }
 
 func (r runner) row(ctx context.Context, query string, args ...any) *sql.Row {
-	return r.q.QueryRowContext(ctx, r.d.rebind(query), args...)
+	q, query := r.on(ctx, r.d.rebind(query))
+	return q.QueryRowContext(ctx, query, args...)
 }
 
 // queryAll runs a query and scans every row into a new T through dest (one
@@ -90,7 +109,17 @@ func (r runner) exists(ctx context.Context, table string, id int64) (bool, error
 
 // inTx runs fn in one transaction: committed when fn returns nil, rolled back
 // otherwise.
-func (s *Store) inTx(ctx context.Context, fn func(r runner) error) (err error) {
+func (s *Store) inTx(ctx context.Context, fn func(r runner) error) error {
+	return s.runTx(ctx, false, fn)
+}
+
+// hotTx is inTx for the writes of every call: its queries (fixed strings)
+// run as prepared statements.
+func (s *Store) hotTx(ctx context.Context, fn func(r runner) error) error {
+	return s.runTx(ctx, true, fn)
+}
+
+func (s *Store) runTx(ctx context.Context, hot bool, fn func(r runner) error) (err error) {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("sqlstore: begin: %w", err)
@@ -101,7 +130,13 @@ func (s *Store) inTx(ctx context.Context, fn func(r runner) error) (err error) {
 			panic(p)
 		}
 	}()
-	if err := fn(runner{tx, s.d}); err != nil {
+	r := runner{q: tx, d: s.d}
+	var missed []string
+	if hot {
+		r.tx, r.stmts, r.missed = tx, s.stmts, &missed
+		defer func() { s.stmts.prepare(ctx, missed) }() // bounded by the caller's ctx
+	}
+	if err := fn(r); err != nil {
 		tx.Rollback()
 		return err
 	}
@@ -124,7 +159,7 @@ func (s *Store) readTx(ctx context.Context, fn func(r runner) error) error {
 		return fmt.Errorf("sqlstore: begin: %w", err)
 	}
 	defer tx.Rollback()
-	if err := fn(runner{tx, s.d}); err != nil {
+	if err := fn(runner{q: tx, d: s.d}); err != nil {
 		return err
 	}
 	return tx.Commit()
