@@ -59,7 +59,7 @@ func (r runner) recordCall(ctx context.Context, now time.Time, a crm.Actor, it *
 	// decides the row. (On PostgreSQL a row inserted by a concurrent
 	// transaction after this read makes a "create" that was a "record".)
 	var before *time.Time
-	err := r.row(ctx, "SELECT recorded_at FROM interactions WHERE call_id = ?"+r.d.forUpdate, it.CallID).Scan(tmp(&before))
+	err := r.row(ctx, readCallSQL+r.d.forUpdate, it.CallID).Scan(tmp(&before))
 	existed := err == nil
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, fmt.Errorf("sqlstore: read call %s: %w", it.CallID, err)
@@ -90,6 +90,11 @@ func (r runner) recordCall(ctx context.Context, now time.Time, a crm.Actor, it *
 	}
 	return stored, r.logChange(ctx, now, a, crm.EntityInteraction, stored.ID, action, data)
 }
+
+// readCallSQL reads whether routing's record of a call is in. The unique
+// index on call_id is partial (call_id <> ''): the query must say so too,
+// or the planner cannot use it and scans every interaction.
+const readCallSQL = "SELECT recorded_at FROM interactions WHERE call_id = ? AND call_id <> ''"
 
 // startCallSQL starts a call's row as people do before routing's record is
 // in; the caller adds the ON CONFLICT clause that says what they set.
