@@ -92,7 +92,7 @@ func (r runner) recordCall(ctx context.Context, now time.Time, a crm.Actor, it *
 }
 
 // readCallSQL reads whether routing's record of a call is in. The unique
-// index on call_id is partial (call_id <> ”): the query must say so too,
+// index on call_id is partial (only calls have one): the query must say so too,
 // or the planner cannot use it and scans every interaction.
 const readCallSQL = "SELECT recorded_at FROM interactions WHERE call_id = ? AND call_id <> ''"
 
