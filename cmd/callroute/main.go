@@ -172,9 +172,11 @@ func (c *cli) printHelp(w io.Writer) {
 	fmt.Fprint(w, `callroute answers a B2B company's phone: every inbound call reaches the person
 who owns the relationship, and no caller is left unrecorded.
 
-This version takes calls over SIP (trunks, PBXs, desk phones), routes them to
-the caller's owner, the inbound desk, the desk queue or voicemail, and keeps
-the client base with its REST API. The browser softphone is not built yet.
+It takes calls over SIP (trunks, PBXs, desk phones), routes them to the
+caller's owner, the inbound desk, the desk queue or voicemail, rings SIP
+phones and the browser softphone (with the caller's file on screen), and
+keeps the client base with its REST API. Live state over several nodes
+(Redis) is not in this version.
 
 Usage: callroute <command> [flags] [arguments]
 

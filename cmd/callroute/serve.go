@@ -30,7 +30,8 @@ var serveCommand = &command{
 calls on the SIP edge (--sip-addr: trunks in --trunks without
 authentication, SIP users with digest authentication; desk phones register
 there) and routes them to the caller's owner, the inbound desk, the desk
-queue or voicemail; serves the browser UI (sign in at /login), the REST API
+queue or voicemail, ringing SIP phones and browser softphones (WebRTC media
+on --webrtc-addr); serves the browser UI (sign in at /login), the REST API
 under /api/v1, /healthz, /readyz and /metrics on --http-addr, over HTTPS
 with --http-tls-cert and --http-tls-key. On SIGINT or SIGTERM it stops taking calls (503
 with Retry-After), lets live calls finish (up to --drain-timeout) and

@@ -24,8 +24,8 @@ var userSIPCommand = &command{
 	about: `Sets the SIP username (extension) and password the user's desk phones will
 register with. Only digest hashes (HA1, MD5 and SHA-256) for the --sip-realm
 are stored, never the password. Without --password it is read from standard
-input (one line, at least 8 characters). The SIP edge that uses them is not in
-this version.`,
+input (one line, at least 8 characters). Phones register with them at
+--sip-addr (digest authentication, realm --sip-realm).`,
 	run: runUserSIP,
 }
 
