@@ -156,6 +156,7 @@ func runServe(ctx context.Context, c *cli, cmd *command, args []string) error {
 			fmt.Fprintf(c.stdout, "callroute takes calls at sip:%s (UDP %s, TCP %s); browsers' media on UDP %s\n",
 				net.JoinHostPort(a.AnnounceHost, strconv.Itoa(a.AnnouncePort)), addrOrOff(a.UDP), addrOrOff(a.TCP),
 				calls.webrtc.Addr())
+			intro.printCall(c.stdout, net.JoinHostPort(a.AnnounceHost, strconv.Itoa(a.AnnouncePort)))
 		})
 	}()
 	select {

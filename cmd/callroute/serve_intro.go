@@ -110,3 +110,18 @@ func describeCaller(c demo.Caller) string {
 	}
 	return strings.Join(parts, ", ")
 }
+
+// printCall says how to take a first call in the browser with the demo
+// data: a new caller rings the desk.
+func (s *startInfo) printCall(w io.Writer, sipAddr string) {
+	if s.demo == nil {
+		return
+	}
+	for _, u := range s.demo.Users {
+		if u.Role == crm.RoleAgent {
+			fmt.Fprintf(w, "\nTake a call in the browser: sign in as the desk agent %s (%s), then call in from a new number:\n"+
+				"  callroute dial --from 0215550123 --sip-addr %s --duration 30s\n", u.Name, u.Email, sipAddr)
+			return
+		}
+	}
+}

@@ -108,6 +108,9 @@ func TestServeDemo(t *testing.T) {
 			t.Errorf("serve --demo output does not show %q:\n%s", want, out)
 		}
 	}
+	// And how to take a first call in the browser, at the SIP address it
+	// listens on.
+	srv.waitFor(t, regexp.MustCompile(`sign in as the desk agent Ana Stan \(ana\.stan@carpathia\.example\), then call in from a new number:\n  callroute dial --from 0215550123 --sip-addr 127\.0\.0\.1:\d+ --duration 30s`))
 	if !regexp.MustCompile(`/api/v1/callers/0\d{9}$`).MatchString(path) {
 		t.Errorf("the curl's number %q is not in national format", path)
 	}
