@@ -188,19 +188,25 @@ func TestReadCallUsesIndex(t *testing.T) {
 		if s.Backend() != "sqlite" {
 			t.Skip("the plan is checked on SQLite; PostgreSQL uses the same partial index")
 		}
-		rows, err := s.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+readCallSQL, "c1@pbx")
-		must(t, err)
-		defer rows.Close()
-		var plan []string
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			must(t, rows.Scan(&id, &parent, &notused, &detail))
-			plan = append(plan, detail)
-		}
-		must(t, rows.Err())
-		if text := strings.Join(plan, "\n"); !strings.Contains(text, "USING INDEX") || strings.Contains(text, "SCAN interactions") {
+		if text := strings.Join(sqlitePlan(t, s, readCallSQL, "c1@pbx"), "\n"); !strings.Contains(text, "USING INDEX") || strings.Contains(text, "SCAN interactions") {
 			t.Fatalf("the call's row is not read through its index:\n%s", text)
 		}
 	})
+}
+
+// sqlitePlan is SQLite's EXPLAIN QUERY PLAN of query, a line per step.
+func sqlitePlan(t *testing.T, s *Store, query string, args ...any) []string {
+	t.Helper()
+	rows, err := s.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+query, args...)
+	must(t, err)
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		must(t, rows.Scan(&id, &parent, &notused, &detail))
+		plan = append(plan, detail)
+	}
+	must(t, rows.Err())
+	return plan
 }

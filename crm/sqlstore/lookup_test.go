@@ -224,16 +224,7 @@ func TestLookupUsesIndex(t *testing.T) {
 		case "sqlite":
 			_, err := s.db.ExecContext(ctx, "ANALYZE")
 			must(t, err)
-			rows, err := s.db.QueryContext(ctx, "EXPLAIN QUERY PLAN "+lookupSQL(s.d), "+40720001234", s.d.ts(day0), s.d.ts(day0), s.d.ts(day0))
-			must(t, err)
-			for rows.Next() {
-				var id, parent, notused int
-				var detail string
-				must(t, rows.Scan(&id, &parent, &notused, &detail))
-				plan = append(plan, detail)
-			}
-			must(t, rows.Err())
-			rows.Close()
+			plan = sqlitePlan(t, s, lookupSQL(s.d), "+40720001234", s.d.ts(day0), s.d.ts(day0), s.d.ts(day0))
 			text := strings.Join(plan, "\n")
 			if !strings.Contains(text, "phones USING COVERING INDEX phones_e164 (e164=?)") &&
 				!strings.Contains(text, "phones USING INDEX phones_e164 (e164=?)") {

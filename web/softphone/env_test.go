@@ -279,3 +279,17 @@ func (c *waitingCaller) Bridge(ctx context.Context, _ routing.AgentLeg) error {
 	<-ctx.Done()
 	return ctx.Err()
 }
+
+// ring rings the user's tabs with a call from 0722 000 111 (ringing for
+// 5 s, or until ctx ends), as routing would; the ring's error arrives on
+// the channel.
+func (e *env) ring(ctx context.Context, u *crm.User, stage routing.Stage) <-chan error {
+	done := make(chan error, 1)
+	go func() {
+		_, err := e.hub.Ringer().Ring(ctx, routing.RingRequest{
+			Call: &routing.Call{ID: "c1", From: "0722000111", Leg: newWaitingCaller()}, UserID: u.ID,
+			Timeout: 5 * time.Second, Stage: stage})
+		done <- err
+	}()
+	return done
+}

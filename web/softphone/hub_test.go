@@ -121,13 +121,7 @@ func TestEveryTabRingsAndTheFirstAnswerWins(t *testing.T) {
 	b := e.tab("mara@example.com")
 	waitFor(t, "two devices", func() bool { return e.agent(mara).Devices == 2 })
 
-	done := make(chan error, 1)
-	go func() {
-		_, err := e.hub.Ringer().Ring(context.Background(), routing.RingRequest{
-			Call: &routing.Call{ID: "c1", From: "0722000111", Leg: newWaitingCaller()}, UserID: mara.ID,
-			Timeout: 5 * time.Second, Stage: routing.StageOwner})
-		done <- err
-	}()
+	done := e.ring(context.Background(), mara, routing.StageOwner)
 	ra := a.wait("ring", nil)
 	rb := b.wait("ring", nil)
 	if ra["ring_id"] != rb["ring_id"] || ra["number"] != "+40722000111" || ra["stage"] != "owner" {
@@ -156,13 +150,7 @@ func TestDeclineInATabDeclines(t *testing.T) {
 	a := e.tab("mara@example.com")
 	b := e.tab("mara@example.com")
 	waitFor(t, "two devices", func() bool { return e.agent(mara).Devices == 2 })
-	done := make(chan error, 1)
-	go func() {
-		_, err := e.hub.Ringer().Ring(context.Background(), routing.RingRequest{
-			Call: &routing.Call{ID: "c1", From: "0722000111", Leg: newWaitingCaller()}, UserID: mara.ID,
-			Timeout: 5 * time.Second})
-		done <- err
-	}()
+	done := e.ring(context.Background(), mara, routing.StageDesk)
 	r := a.wait("ring", nil)
 	b.wait("ring", nil)
 	b.send(map[string]any{"type": "decline", "ring_id": r["ring_id"]})
@@ -181,13 +169,7 @@ func TestReloadedTabRingsAgain(t *testing.T) {
 	waitFor(t, "online", func() bool { return e.agent(mara).Devices == 1 })
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	done := make(chan error, 1)
-	go func() {
-		_, err := e.hub.Ringer().Ring(ctx, routing.RingRequest{
-			Call: &routing.Call{ID: "c1", From: "0722000111", Leg: newWaitingCaller()}, UserID: mara.ID,
-			Timeout: 5 * time.Second})
-		done <- err
-	}()
+	done := e.ring(ctx, mara, routing.StageOwner)
 	first := a.wait("ring", nil)
 	_ = a.conn.CloseNow() // the page reloads
 	b := e.tab("mara@example.com")
