@@ -11,21 +11,9 @@ import (
 	"strconv"
 	"testing"
 	"time"
-)
 
-// lookSIPp finds sipp (Debian package sip-tester). Missing locally: skip;
-// missing in CI (CI=true): fail, so CI never passes by skipping.
-func lookSIPp(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("sipp")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("sipp not found; CI must install it (apt-get install -y sip-tester)")
-		}
-		t.Skip("sipp not installed (apt-get install -y sip-tester)")
-	}
-	return path
-}
+	"callroute/internal/sipptest"
+)
 
 // freeUDPPort returns a loopback UDP port that was free a moment ago.
 func freeUDPPort(t *testing.T) int {
@@ -83,7 +71,7 @@ func tail(b []byte, n int) []byte {
 // authentication must use MD5 or AKAv1-MD5"): the test offers MD5 first,
 // the setting for phones that behave the same way.
 func TestSIPpRegisterAndUnregister(t *testing.T) {
-	sipp := lookSIPp(t)
+	sipp := sipptest.Path(t)
 	ts := startServer(t, func(c *Config) { c.DigestAlgorithms = []string{algMD5, algSHA256} }, Deps{})
 	injection := filepath.Join(t.TempDir(), "users.csv")
 	csv := "SEQUENTIAL\n201;127.0.0.1;[authentication username=201 password=" + testPassword + "]\n"

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"callroute/crm"
+	"callroute/internal/sipptest"
 	"callroute/media/audio"
 	"callroute/media/g711"
 	"callroute/media/wav"
@@ -33,20 +34,6 @@ import (
 // register with digest authentication, then answer or ring; `callroute
 // dial` (sip/dialer) as a caller that analyses what it hears. This file has
 // their environment.
-
-// lookSIPp finds sipp. Missing locally: skip; missing in CI (CI=true):
-// fail, so CI never passes by skipping.
-func lookSIPp(t *testing.T) string {
-	t.Helper()
-	path, err := exec.LookPath("sipp")
-	if err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("sipp not found; CI must install it (apt-get install -y sip-tester)")
-		}
-		t.Skip("sipp not installed (apt-get install -y sip-tester)")
-	}
-	return path
-}
 
 // Each test gets a block of loopback UDP ports of its own, below the
 // ephemeral range (32768 up) and apart from the ranges other packages'
@@ -89,7 +76,7 @@ type callEnv struct {
 // knows only MD5), its own RTP ports, and args after those.
 func startCalls(t *testing.T, args ...string) *callEnv {
 	t.Helper()
-	e := &callEnv{t: t, sipp: lookSIPp(t), users: map[string]int64{}}
+	e := &callEnv{t: t, sipp: sipptest.Path(t), users: map[string]int64{}}
 	e.block = e2ePortsFirst + int(e2eBlock.Add(1)-1)%e2eBlocks*e2eBlockSize
 	e.nextSIPp = e.block + e2eRTPPorts
 	e.dialPorts = fmt.Sprintf("%d-%d", e.block+e2eDialPortsMin, e.block+e2eBlockSize-1)
