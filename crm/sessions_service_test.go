@@ -4,27 +4,14 @@ import (
 	"context"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"callroute/crm"
 	"callroute/crm/sqlstore"
+	"callroute/internal/testclock"
 	"callroute/internal/testdb"
 )
-
-// clock is a settable time source for crm.WithClock.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 const password = "correct horse battery"
 
@@ -33,15 +20,15 @@ const password = "correct horse battery"
 type sessionWorld struct {
 	svc   *crm.Service
 	store *sqlstore.Store
-	clock *clock
+	clock *testclock.Clock
 	ann   *crm.User
 }
 
 func newSessionWorld(t *testing.T, url string, opts ...crm.Option) *sessionWorld {
 	t.Helper()
 	ctx := context.Background()
-	c := &clock{t: time.Date(2025, 6, 2, 8, 0, 0, 0, time.UTC)}
-	st, err := sqlstore.Open(ctx, url, sqlstore.WithClock(c.now))
+	c := testclock.New(time.Date(2025, 6, 2, 8, 0, 0, 0, time.UTC))
+	st, err := sqlstore.Open(ctx, url, sqlstore.WithClock(c.Now))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +37,7 @@ func newSessionWorld(t *testing.T, url string, opts ...crm.Option) *sessionWorld
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := crm.NewService(st, phones, append([]crm.Option{crm.WithClock(c.now)}, opts...)...)
+	svc := crm.NewService(st, phones, append([]crm.Option{crm.WithClock(c.Now)}, opts...)...)
 	ann, err := svc.CreateUser(ctx, crm.System, crm.NewUser{Email: "ann@example.com", Name: "Ann", Role: crm.RoleManager, Password: password})
 	if err != nil {
 		t.Fatal(err)
@@ -144,24 +131,24 @@ func TestSessionTimeouts(t *testing.T) {
 		w := newSessionWorld(t, url, crm.WithSessionPolicy(crm.SessionPolicy{IdleTimeout: 30 * time.Minute, MaxAge: 2 * time.Hour}))
 
 		idle := w.mustSignIn(t)
-		w.clock.add(29 * time.Minute)
+		w.clock.Add(29 * time.Minute)
 		if _, _, err := w.svc.Session(ctx, idle.Token); err != nil {
 			t.Fatalf("29 min idle of 30: %v", err)
 		}
-		w.clock.add(29 * time.Minute) // 29 min since the last use
+		w.clock.Add(29 * time.Minute) // 29 min since the last use
 		if _, _, err := w.svc.Session(ctx, idle.Token); err != nil {
 			t.Fatalf("used 29 min ago: %v", err)
 		}
-		w.clock.add(30 * time.Minute)
+		w.clock.Add(30 * time.Minute)
 		if _, _, err := w.svc.Session(ctx, idle.Token); !errors.Is(err, crm.ErrUnauthenticated) {
 			t.Fatalf("30 min idle: %v, want ErrUnauthenticated", err)
 		}
 
 		busy := w.mustSignIn(t)
 		for range 11 { // a request every 11 min for 121 min
-			w.clock.add(11 * time.Minute)
-			if _, _, err := w.svc.Session(ctx, busy.Token); err != nil && w.clock.now().Sub(busy.Session.CreatedAt) < 2*time.Hour {
-				t.Fatalf("busy session ended after %v: %v", w.clock.now().Sub(busy.Session.CreatedAt), err)
+			w.clock.Add(11 * time.Minute)
+			if _, _, err := w.svc.Session(ctx, busy.Token); err != nil && w.clock.Now().Sub(busy.Session.CreatedAt) < 2*time.Hour {
+				t.Fatalf("busy session ended after %v: %v", w.clock.Now().Sub(busy.Session.CreatedAt), err)
 			}
 		}
 		if _, _, err := w.svc.Session(ctx, busy.Token); !errors.Is(err, crm.ErrUnauthenticated) {
@@ -270,7 +257,7 @@ func TestSignInThrottle(t *testing.T) {
 			t.Fatalf("ann from elsewhere: %v", err)
 		}
 		// A minute later the attacker's slate is clean.
-		w.clock.add(time.Minute + time.Second)
+		w.clock.Add(time.Minute + time.Second)
 		if _, err := w.signIn("ann@example.com", password, attacker); err != nil {
 			t.Fatalf("a minute later: %v", err)
 		}

@@ -57,16 +57,7 @@ func newRawCaller(t *testing.T, e *callEnv, from string) *rawCaller {
 
 func (c *rawCaller) loop(done chan struct{}) {
 	defer close(done)
-	buf := make([]byte, 65535)
-	for {
-		n, from, err := c.conn.ReadFromUDP(buf)
-		if err != nil {
-			return
-		}
-		msg, err := sip.ParseMessage(append([]byte(nil), buf[:n]...))
-		if err != nil {
-			continue
-		}
+	readSIP(c.conn, func(msg sip.Message, from *net.UDPAddr) {
 		switch m := msg.(type) {
 		case *sip.Response:
 			c.mu.Lock()
@@ -80,7 +71,7 @@ func (c *rawCaller) loop(done chan struct{}) {
 				_, _ = c.conn.WriteToUDP([]byte(sip.NewResponseFromRequest(m, 200, "OK", nil).String()), from)
 			}
 		}
-	}
+	})
 }
 
 func (c *rawCaller) count(code int) (n int) {

@@ -36,16 +36,10 @@ func newLooseProxy(t *testing.T) *looseProxy {
 
 func (p *looseProxy) loop(done chan struct{}) {
 	defer close(done)
-	buf := make([]byte, 65535)
-	for {
-		n, _, err := p.conn.ReadFromUDP(buf)
-		if err != nil {
-			return
-		}
-		msg, err := sip.ParseMessage(append([]byte(nil), buf[:n]...))
+	readSIP(p.conn, func(msg sip.Message, _ *net.UDPAddr) {
 		req, ok := msg.(*sip.Request)
-		if err != nil || !ok {
-			continue
+		if !ok {
+			return
 		}
 		var hops []string
 		for _, h := range req.GetHeaders("Route") {
@@ -61,7 +55,7 @@ func (p *looseProxy) loop(done chan struct{}) {
 		if err == nil {
 			_, _ = p.conn.WriteToUDP([]byte(req.String()), to)
 		}
-	}
+	})
 }
 
 func (p *looseProxy) saw(what string) bool {

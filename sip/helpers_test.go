@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"strings"
 	"sync"
 	"testing"
@@ -143,4 +144,21 @@ func answerChallenge(t testing.TB, req *sip.Request, res *sip.Response, alg, use
 	}
 	req.RemoveHeader("Authorization")
 	req.AppendHeader(sip.NewHeader("Authorization", cred.String()))
+}
+
+// readSIP hands every SIP message that reaches conn to handle, with its
+// source, until conn is closed; what does not parse is dropped.
+func readSIP(conn *net.UDPConn, handle func(msg sip.Message, from *net.UDPAddr)) {
+	buf := make([]byte, 65535)
+	for {
+		n, from, err := conn.ReadFromUDP(buf)
+		if err != nil {
+			return
+		}
+		msg, err := sip.ParseMessage(append([]byte(nil), buf[:n]...))
+		if err != nil {
+			continue
+		}
+		handle(msg, from)
+	}
 }

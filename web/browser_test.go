@@ -10,12 +10,12 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"callroute/crm"
 	"callroute/crm/sqlstore"
+	"callroute/internal/testclock"
 	"callroute/web"
 )
 
@@ -27,25 +27,13 @@ type site struct {
 	h     http.Handler
 	svc   *crm.Service
 	store *sqlstore.Store
-	clock *testClock
+	clock *testclock.Clock
 	logs  *syncBuffer
 
 	head, manager, agent *crm.User
 }
 
 const pw = "a long enough password"
-
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *testClock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
 
 // newSite starts the server; https serves it over TLS with cookies and
 // headers for HTTPS.
@@ -54,8 +42,8 @@ func newSite(t *testing.T, dbURL string, https bool, opts ...crm.Option) *site {
 	ctx := context.Background()
 	logs := &syncBuffer{}
 	logger := slog.New(slog.NewTextHandler(io.MultiWriter(logs, t.Output()), &slog.HandlerOptions{Level: slog.LevelInfo}))
-	clock := &testClock{t: time.Now().UTC()}
-	store, err := sqlstore.Open(ctx, dbURL, sqlstore.WithLogger(logger), sqlstore.WithClock(clock.now))
+	clock := testclock.New(time.Now().UTC())
+	store, err := sqlstore.Open(ctx, dbURL, sqlstore.WithLogger(logger), sqlstore.WithClock(clock.Now))
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}
@@ -64,7 +52,7 @@ func newSite(t *testing.T, dbURL string, https bool, opts ...crm.Option) *site {
 	if err != nil {
 		t.Fatal(err)
 	}
-	svc := crm.NewService(store, parser, append([]crm.Option{crm.WithClock(clock.now)}, opts...)...)
+	svc := crm.NewService(store, parser, append([]crm.Option{crm.WithClock(clock.Now)}, opts...)...)
 	s := &site{t: t, svc: svc, store: store, clock: clock, logs: logs}
 	s.h = web.New(web.Config{CRM: svc, Logger: logger, HTTPS: https})
 	if https {

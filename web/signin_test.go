@@ -235,15 +235,15 @@ func TestSessionEnds(t *testing.T) {
 		t.Run("idle", func(t *testing.T) {
 			b := s.browser()
 			b.mustSignIn(s.manager)
-			s.clock.add(59 * time.Minute)
+			s.clock.Add(59 * time.Minute)
 			if !b.signedIn() {
 				t.Fatal("signed out after 59 minutes idle of 60")
 			}
-			s.clock.add(59 * time.Minute)
+			s.clock.Add(59 * time.Minute)
 			if !b.signedIn() {
 				t.Fatal("signed out 59 minutes after the last request")
 			}
-			s.clock.add(61 * time.Minute)
+			s.clock.Add(61 * time.Minute)
 			if b.signedIn() {
 				t.Fatal("still signed in after 61 minutes idle")
 			}
@@ -253,7 +253,7 @@ func TestSessionEnds(t *testing.T) {
 			b := s.browser()
 			b.mustSignIn(s.head)
 			for range 5 { // busy: a request every 40 minutes, for 200 minutes
-				s.clock.add(40 * time.Minute)
+				s.clock.Add(40 * time.Minute)
 				b.get("/")
 			}
 			if b.signedIn() {
@@ -297,7 +297,7 @@ func TestSignInThrottle(t *testing.T) {
 		if !strings.Contains(s.logs.String(), "sign-in throttled") {
 			t.Error("no log line for the throttled source")
 		}
-		s.clock.add(61 * time.Second)
+		s.clock.Add(61 * time.Second)
 		if p := try(attacker, s.manager.Email, pw); p.status != http.StatusSeeOther {
 			t.Fatalf("a minute later: %d", p.status)
 		}
