@@ -18,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"callroute/crm/demo"
+	"callroute/crm/sqlstore"
 	"callroute/sip"
 	"callroute/web"
 )
@@ -102,6 +103,10 @@ func runServe(ctx context.Context, c *cli, cmd *command, args []string) error {
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if st, ok := svc.Store().(*sqlstore.Store); ok {
+		// The pool's waits show when calls queue for a database connection.
+		reg.MustRegister(collectors.NewDBStatsCollector(st.DB(), "clientbase"))
+	}
 	var tlsCfg *tls.Config
 	if cfg.httpsOn() {
 		if tlsCfg, err = cfg.httpTLS(); err != nil {
