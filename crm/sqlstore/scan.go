@@ -12,9 +12,22 @@ import (
 // references), and a NULL becomes the zero value. Times come back in UTC
 // whether the driver gives a time.Time (PostgreSQL) or text (SQLite).
 
+// The adapters take the values the drivers give for their column types
+// (int64, bool, string, NULL) as they are, and leave any other to the
+// sql.Null* types: those escape to the heap as convertAssign's destination,
+// an allocation per column the lookup and the call records paid for.
+
 type int64Dest struct{ p *int64 }
 
 func (d int64Dest) Scan(src any) error {
+	switch v := src.(type) {
+	case int64:
+		*d.p = v
+		return nil
+	case nil:
+		*d.p = 0
+		return nil
+	}
 	var n sql.NullInt64
 	if err := n.Scan(src); err != nil {
 		return err
@@ -26,17 +39,30 @@ func (d int64Dest) Scan(src any) error {
 type intDest struct{ p *int }
 
 func (d intDest) Scan(src any) error {
-	var n sql.NullInt64
-	if err := n.Scan(src); err != nil {
+	var n int64
+	if err := (int64Dest{&n}).Scan(src); err != nil {
 		return err
 	}
-	*d.p = int(n.Int64)
+	*d.p = int(n)
 	return nil
 }
 
 type boolDest struct{ p *bool }
 
 func (d boolDest) Scan(src any) error {
+	switch v := src.(type) {
+	case bool:
+		*d.p = v
+		return nil
+	case int64: // SQLite has no booleans: 0 or 1
+		if v == 0 || v == 1 {
+			*d.p = v == 1
+			return nil
+		}
+	case nil:
+		*d.p = false
+		return nil
+	}
 	var n sql.NullBool
 	if err := n.Scan(src); err != nil {
 		return err
@@ -49,6 +75,14 @@ func (d boolDest) Scan(src any) error {
 type strDest[T ~string] struct{ p *T }
 
 func (d strDest[T]) Scan(src any) error {
+	switch v := src.(type) {
+	case string:
+		*d.p = T(v)
+		return nil
+	case nil:
+		*d.p = ""
+		return nil
+	}
 	var n sql.NullString
 	if err := n.Scan(src); err != nil {
 		return err
