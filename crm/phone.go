@@ -2,6 +2,7 @@ package crm
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/nyaruka/phonenumbers"
@@ -62,6 +63,9 @@ func (p *PhoneParser) parse(raw string) (*phonenumbers.PhoneNumber, error) {
 	if len(s) > 64 {
 		return nil, fmt.Errorf("%.20q... is not a phone number: too long", s)
 	}
+	if num := parseE164(s); num != nil && phonenumbers.IsPossibleNumber(num) && phonenumbers.IsValidNumber(num) {
+		return num, nil
+	}
 	num, err := phonenumbers.Parse(s, p.region)
 	if err == nil && phonenumbers.IsPossibleNumber(num) && phonenumbers.IsValidNumber(num) {
 		return num, nil
@@ -109,6 +113,45 @@ func (p *PhoneParser) E164National(raw string) (e164, national string, err error
 	bare := &phonenumbers.PhoneNumber{CountryCode: num.CountryCode, NationalNumber: num.NationalNumber,
 		ItalianLeadingZero: num.ItalianLeadingZero, NumberOfLeadingZeros: num.NumberOfLeadingZeros}
 	return e164, p.national(bare), nil
+}
+
+// parseE164 reads s without phonenumbers.Parse when it is written as E.164
+// already ("+40721234567", what a SIP From user part mostly carries): Parse
+// is most of the cost of a caller lookup, its regular expressions there
+// for spaces, extensions and phone-context that such a number lacks. It
+// returns nil, leaving s to Parse, for anything Parse could read otherwise:
+// a country code of no region (non-geographic numbers), and a national
+// significant number that starts with 0 (Parse keeps Italian leading
+// zeros) or with the region's national prefix (Parse strips a prefix
+// written after the country code, as in "+40 0721..."). The caller still
+// checks that the number is valid.
+func parseE164(s string) *phonenumbers.PhoneNumber {
+	if len(s) < 2 || s[0] != '+' || !onlyDigits(s[1:]) {
+		return nil
+	}
+	digits := s[1:]
+	// Country codes are prefix-free: the first known one is the one.
+	for n := 1; n <= 3 && n < len(digits); n++ {
+		cc, _ := strconv.Atoi(digits[:n])
+		region := phonenumbers.GetRegionCodeForCountryCode(cc)
+		if region == "ZZ" {
+			continue
+		}
+		nsn := digits[n:]
+		if region == "001" || nsn[0] == '0' {
+			return nil
+		}
+		if ndd := phonenumbers.GetNddPrefixForRegion(region, true); ndd != "" && strings.HasPrefix(nsn, ndd) {
+			return nil
+		}
+		national, err := strconv.ParseUint(nsn, 10, 64)
+		if err != nil {
+			return nil
+		}
+		code := int32(cc)
+		return &phonenumbers.PhoneNumber{CountryCode: &code, NationalNumber: &national}
+	}
+	return nil
 }
 
 func onlyDigits(s string) bool {

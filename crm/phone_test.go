@@ -1,8 +1,11 @@
 package crm
 
 import (
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/nyaruka/phonenumbers"
 )
 
 func TestPhoneParserE164(t *testing.T) {
@@ -106,4 +109,84 @@ func BenchmarkCallerNumber(b *testing.B) {
 			_, _, _ = p.E164National("+40721234567")
 		}
 	})
+}
+
+// TestParseE164AgreesWithParse: the E.164 fast path reads every number it
+// takes as phonenumbers.Parse does. The numbers are each region's example
+// numbers of every type, in E.164, and each with a digit or the region's
+// national prefix written after the country code (what Parse may strip).
+func TestParseE164AgreesWithParse(t *testing.T) {
+	p, err := NewPhoneParser("RO")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var inputs []string
+	for region := range phonenumbers.GetSupportedRegions() {
+		ndd := phonenumbers.GetNddPrefixForRegion(region, true)
+		for typ := phonenumbers.FIXED_LINE; typ <= phonenumbers.VOICEMAIL; typ++ {
+			ex := phonenumbers.GetExampleNumberForType(region, typ)
+			if ex == nil {
+				continue
+			}
+			cc := "+" + strconv.Itoa(int(ex.GetCountryCode()))
+			nsn := phonenumbers.GetNationalSignificantNumber(ex)
+			inputs = append(inputs, cc+nsn, cc+ndd+nsn)
+			for d := '0'; d <= '9'; d++ {
+				inputs = append(inputs, cc+string(d)+nsn)
+			}
+		}
+	}
+	inputs = append(inputs, "+40721234567", "+400721234567", "+5215512345678", "+78123456789", "+390612345678",
+		"+4402079460000", "+12015550123", "+112015550123", "+80012345678", "+", "+4", "+40")
+	fast := 0
+	for _, in := range inputs {
+		num := parseE164(in)
+		if num == nil {
+			continue
+		}
+		fast++
+		ok := phonenumbers.IsPossibleNumber(num) && phonenumbers.IsValidNumber(num)
+		want, err := phonenumbers.Parse(in, p.region)
+		wantOK := err == nil && phonenumbers.IsPossibleNumber(want) && phonenumbers.IsValidNumber(want)
+		if !ok {
+			continue // left to Parse, as if there were no fast path
+		}
+		if !wantOK {
+			t.Errorf("%s: the fast path takes it as valid, Parse does not (%v)", in, err)
+			continue
+		}
+		got, wantE := phonenumbers.Format(num, phonenumbers.E164), phonenumbers.Format(want, phonenumbers.E164)
+		if got != wantE || p.national(num) != p.national(want) || !sameNumber(num, want) {
+			t.Errorf("%s: fast path %s %q %v, Parse %s %q %v", in, got, p.national(num), num, wantE, p.national(want), want)
+		}
+	}
+	if fast < len(inputs)/4 {
+		t.Errorf("the fast path took %d of %d numbers", fast, len(inputs))
+	}
+}
+
+func sameNumber(a, b *phonenumbers.PhoneNumber) bool {
+	return a.GetCountryCode() == b.GetCountryCode() && a.GetNationalNumber() == b.GetNationalNumber() &&
+		a.GetItalianLeadingZero() == b.GetItalianLeadingZero() && a.GetNumberOfLeadingZeros() == b.GetNumberOfLeadingZeros() &&
+		a.GetExtension() == b.GetExtension()
+}
+
+// BenchmarkE164National times the parsing of a caller's number, in E.164
+// (the fast path) and in the national format.
+//
+//	go test ./crm -run '^$' -bench E164National -benchmem
+func BenchmarkE164National(b *testing.B) {
+	p, err := NewPhoneParser("RO")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, raw := range []string{"+40722481305", "0722 481 305"} {
+		b.Run(raw, func(b *testing.B) {
+			for b.Loop() {
+				if _, _, err := p.E164National(raw); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 }
