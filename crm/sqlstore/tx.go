@@ -28,6 +28,10 @@ type runner struct {
 	tx     *sql.Tx
 	stmts  *stmtCache
 	missed *[]string // queries to prepare once the transaction is over
+	// txStmts are the transaction's copies of the cached statements: made
+	// once per transaction, not once per query (a batch of calls runs each
+	// statement once per call).
+	txStmts map[*sql.Stmt]*sql.Stmt
 }
 
 func (s *Store) r() runner { return runner{q: s.db, d: s.d} }
@@ -37,7 +41,12 @@ func (s *Store) r() runner { return runner{q: s.db, d: s.d} }
 func (r runner) on(ctx context.Context, query string) (querier, string) {
 	if r.stmts != nil && r.tx != nil {
 		if st := r.stmts.get(query); st != nil {
-			return stmtQuerier{r.tx.StmtContext(ctx, st)}, query
+			ts, ok := r.txStmts[st]
+			if !ok {
+				ts = r.tx.StmtContext(ctx, st)
+				r.txStmts[st] = ts
+			}
+			return stmtQuerier{ts}, query
 		}
 		*r.missed = append(*r.missed, query)
 	}
@@ -133,7 +142,7 @@ func (s *Store) runTx(ctx context.Context, hot bool, fn func(r runner) error) (e
 	r := runner{q: tx, d: s.d}
 	var missed []string
 	if hot {
-		r.tx, r.stmts, r.missed = tx, s.stmts, &missed
+		r.tx, r.stmts, r.missed, r.txStmts = tx, s.stmts, &missed, map[*sql.Stmt]*sql.Stmt{}
 		defer func() { s.stmts.prepare(ctx, missed) }() // bounded by the caller's ctx
 	}
 	if err := fn(r); err != nil {
