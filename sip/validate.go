@@ -137,17 +137,22 @@ type headerScan struct {
 
 func (s *Server) scanHeaders(req *sip.Request) headerScan {
 	var sc headerScan
-	if sc.injected = firstBad("method", string(req.Method), "version", req.SipVersion, "request-uri", req.Recipient.String()); sc.injected != nil {
+	if sc.injected = firstBad("method", string(req.Method), "version", req.SipVersion); sc.injected != nil {
+		return sc
+	}
+	var w crlfScan
+	if sc.injected = w.requestURI(&req.Recipient); sc.injected != nil {
 		return sc
 	}
 	hs := req.Headers()
 	sc.tooMany = len(hs) > s.cfg.MaxHeaders
 	for _, h := range hs {
-		v := h.Value()
-		if sc.injected = firstBad("header name", h.Name(), h.Name(), v); sc.injected != nil {
+		n, err := w.header(h)
+		if err != nil {
+			sc.injected = err
 			return sc
 		}
-		if len(v) > s.cfg.MaxHeaderValue {
+		if n > s.cfg.MaxHeaderValue {
 			sc.tooLong = true
 		}
 	}
