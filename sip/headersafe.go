@@ -151,9 +151,14 @@ func (w *crlfScan) via(h *sip.ViaHeader) {
 // UTF-8 is dropped and the result is cut to max bytes on a rune boundary.
 // Use it where CRM data (a contact's name, say) enters SIP.
 func CleanHeaderValue(s string, max int) string {
+	if len(s) <= max && keepsAll(s) {
+		// The common case (a Call-ID, a method, a host): nothing to drop
+		// or cut, so no copy.
+		return strings.TrimSpace(s)
+	}
 	var b strings.Builder
 	for _, r := range s {
-		if r == utf8.RuneError || r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+		if dropped(r) {
 			continue
 		}
 		if b.Len()+utf8.RuneLen(r) > max {
@@ -162,6 +167,21 @@ func CleanHeaderValue(s string, max int) string {
 		b.WriteRune(r)
 	}
 	return strings.TrimSpace(b.String())
+}
+
+// dropped reports whether CleanHeaderValue drops r: invalid UTF-8 and
+// control characters (C0, DEL, C1).
+func dropped(r rune) bool {
+	return r == utf8.RuneError || r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0)
+}
+
+func keepsAll(s string) bool {
+	for _, r := range s {
+		if dropped(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // CleanDisplayName is CleanHeaderValue for a display name that sipgo will

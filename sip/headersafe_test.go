@@ -152,3 +152,29 @@ func BenchmarkValidateMessage(b *testing.B) {
 		}
 	}
 }
+
+// The fast path of CleanHeaderValue returns what the rune by rune path
+// would.
+func TestCleanHeaderValueUnchanged(t *testing.T) {
+	for _, s := range []string{"", "abc@host", " padded\t", "ääää", "Ann Client", "\u00a0nbsp\u00a0", "a\u0085b",
+		"\xff", "x\ufffdy", "tab\there", "exactly10!", "over the limit of ten"} {
+		var b strings.Builder
+		for _, r := range s {
+			if !dropped(r) && b.Len()+len(string(r)) <= 10 {
+				b.WriteRune(r)
+			} else if !dropped(r) {
+				break
+			}
+		}
+		if got, want := CleanHeaderValue(s, 10), strings.TrimSpace(b.String()); got != want {
+			t.Errorf("CleanHeaderValue(%q) = %q, want %q", s, got, want)
+		}
+	}
+}
+
+func BenchmarkCleanHeaderValue(b *testing.B) {
+	b.ReportAllocs()
+	for range b.N {
+		_ = CleanHeaderValue("a84b4c76e66710@pc33.atlanta.example.com", 128)
+	}
+}
