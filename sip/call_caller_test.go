@@ -15,7 +15,7 @@ import (
 // testCaller is the calling side: a sipgo UAC (a trunk on 127.0.0.1) with
 // real RTP sending a 1000 Hz tone.
 type testCaller struct {
-	t      *testing.T
+	t      testing.TB
 	peer   *peerUA
 	media  *peerMedia
 	cancel context.CancelFunc

@@ -68,7 +68,7 @@ func (m *memRecorder) get(callID string) (crm.Interaction, bool) {
 }
 
 type callEnv struct {
-	t       *testing.T
+	t       testing.TB
 	ts      *testServer
 	router  *routing.Router
 	lookup  *fakeLookup
@@ -91,7 +91,7 @@ type envOpts struct {
 // portBlock gives each environment its own RTP port range.
 var portBlock atomic.Int32
 
-func newCallEnv(t *testing.T, o envOpts) *callEnv {
+func newCallEnv(t testing.TB, o envOpts) *callEnv {
 	t.Helper()
 	e := &callEnv{t: t, lookup: &fakeLookup{name: "Ann \"Client\"\r\nX-Injected: 1"},
 		rec: &memRecorder{its: map[string]crm.Interaction{}}, recDir: t.TempDir()}
@@ -190,7 +190,7 @@ func (e *callEnv) recordings() []string {
 	return files
 }
 
-func waitFor(t *testing.T, what string, limit time.Duration, cond func() bool) {
+func waitFor(t testing.TB, what string, limit time.Duration, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for !cond() {

@@ -27,7 +27,7 @@ type peerUA struct {
 
 // newPeerUA starts a user agent; setup registers its handlers before it
 // serves.
-func newPeerUA(t *testing.T, name string, setup func(*sipgo.Server)) *peerUA {
+func newPeerUA(t testing.TB, name string, setup func(*sipgo.Server)) *peerUA {
 	t.Helper()
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent(name), sipgo.WithUserAgentHostname("127.0.0.1"))
 	if err != nil {
@@ -81,7 +81,7 @@ type heardFrame struct {
 	pcm []int16
 }
 
-func newPeerMedia(t *testing.T, ports *media.PortAllocator) *peerMedia {
+func newPeerMedia(t testing.TB, ports *media.PortAllocator) *peerMedia {
 	t.Helper()
 	sess, err := media.NewSession(ports, media.WithMediaTimeouts(0, 0), media.WithLogger(quietLogger()))
 	if err != nil {
@@ -164,7 +164,7 @@ func (m *peerMedia) close() {
 }
 
 // answerOffer negotiates a received offer and returns our answer.
-func (m *peerMedia) answerOffer(t *testing.T, body []byte) ([]byte, media.Direction) {
+func (m *peerMedia) answerOffer(t testing.TB, body []byte) ([]byte, media.Direction) {
 	offer, err := media.ParseSDP(body)
 	if err != nil {
 		t.Errorf("peer: bad offer: %v", err)
@@ -185,7 +185,7 @@ func (m *peerMedia) answerOffer(t *testing.T, body []byte) ([]byte, media.Direct
 }
 
 // applyAnswer takes the answer to our offer.
-func (m *peerMedia) applyAnswer(t *testing.T, body []byte, ours media.Direction) media.Direction {
+func (m *peerMedia) applyAnswer(t testing.TB, body []byte, ours media.Direction) media.Direction {
 	ans, err := media.ParseSDP(body)
 	if err != nil {
 		t.Errorf("peer: bad answer: %v", err)
@@ -212,7 +212,7 @@ const (
 
 // testPhone is a registered SIP phone (a sipgo UAS).
 type testPhone struct {
-	t           *testing.T
+	t           testing.TB
 	user        string
 	peer        *peerUA
 	ports       *media.PortAllocator

@@ -93,6 +93,24 @@ func (s *Server) contactHeader(transport string) sip.ContactHeader {
 // requests go to the peer's observed source address rather than its Contact
 // when there is no Record-Route (sipgo PR #174: RewriteContact), so phones
 // and trunks behind NAT are reached where they really are.
+//
+// One DialogUA per transport serves every call: a dialog keeps a pointer to
+// its UA and puts &ContactHDR into its 2xx, so a UA per call was held for
+// the call's whole life. sipgo only reads the UA, except that it fills in
+// the port of a Contact without one (DialogClientSession.Invite): such a
+// UA is not shared.
 func (s *Server) dialogUA(transport string) *sipgo.DialogUA {
-	return &sipgo.DialogUA{Client: s.Client(), ContactHDR: s.contactHeader(transport), RewriteContact: true}
+	s.uaMu.Lock()
+	defer s.uaMu.Unlock()
+	if ua := s.dialogUAs[transport]; ua != nil {
+		return ua
+	}
+	ua := &sipgo.DialogUA{Client: s.Client(), ContactHDR: s.contactHeader(transport), RewriteContact: true}
+	if ua.Client != nil && ua.ContactHDR.Address.Port != 0 {
+		if s.dialogUAs == nil {
+			s.dialogUAs = map[string]*sipgo.DialogUA{}
+		}
+		s.dialogUAs[transport] = ua
+	}
+	return ua
 }

@@ -83,6 +83,9 @@ type Server struct {
 	addrs  Addrs // set before ready is closed
 	client *sipgo.Client
 	ls     *listeners
+
+	uaMu      sync.Mutex
+	dialogUAs map[string]*sipgo.DialogUA // by transport, see dialogUA
 }
 
 // Addrs are the addresses the listeners are bound to (zero when off) and

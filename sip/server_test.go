@@ -25,7 +25,7 @@ type testServer struct {
 	stop  func() // ends Run and waits for it
 }
 
-func startServer(t *testing.T, mutate func(*Config), deps Deps) *testServer {
+func startServer(t testing.TB, mutate func(*Config), deps Deps) *testServer {
 	t.Helper()
 	cfg := DefaultConfig()
 	cfg.UDPListen, cfg.TCPListen = "127.0.0.1:0", "127.0.0.1:0"
@@ -69,7 +69,7 @@ func startServer(t *testing.T, mutate func(*Config), deps Deps) *testServer {
 }
 
 // newClient is a sipgo client whose sockets bind to bindIP.
-func newClient(t *testing.T, bindIP string) *sipgo.Client {
+func newClient(t testing.TB, bindIP string) *sipgo.Client {
 	t.Helper()
 	ua, err := sipgo.NewUA(sipgo.WithUserAgent("test-phone"), sipgo.WithUserAgentHostname(bindIP))
 	if err != nil {
@@ -87,7 +87,7 @@ func (ts *testServer) uri(user string) sip.Uri {
 	return sip.Uri{Scheme: "sip", User: user, Host: "127.0.0.1", Port: ts.port}
 }
 
-func do(t *testing.T, c *sipgo.Client, req *sip.Request) *sip.Response {
+func do(t testing.TB, c *sipgo.Client, req *sip.Request) *sip.Response {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()

@@ -17,7 +17,7 @@ type verdict struct {
 }
 
 // singleHeaders may appear once only (RFC 3261 7.3.1; RFC 4475 "multi01").
-var singleHeaders = []string{"From", "To", "Call-ID", "CSeq", "Max-Forwards", "Content-Length", "Content-Type", "Expires"}
+var singleHeaders = [...]string{"From", "To", "Call-ID", "CSeq", "Max-Forwards", "Content-Length", "Content-Type", "Expires"}
 
 // scannerAgents are User-Agent substrings of SIP scanners (Kamailio
 // REQINIT list, security.md 2): dropped without an answer. Spoofable, so a
@@ -34,7 +34,7 @@ func (s *Server) check(req *sip.Request) verdict {
 	if hs.injected != nil {
 		return verdict{drop: true, why: hs.injected.Error()}
 	}
-	if ua := req.GetHeader("User-Agent"); ua != nil {
+	if ua := hs.userAgent; ua != nil {
 		l := strings.ToLower(ua.Value())
 		for _, a := range scannerAgents {
 			if strings.Contains(l, a) {
@@ -70,8 +70,8 @@ func (s *Server) check(req *sip.Request) verdict {
 	if req.CSeq().MethodName != req.Method {
 		return reject(sip.StatusBadRequest, "CSeq Method Mismatch", "cseq method differs from the request method")
 	}
-	for _, name := range singleHeaders {
-		if len(req.GetHeaders(name)) > 1 {
+	for i, name := range singleHeaders {
+		if hs.count[i] > 1 {
 			return reject(sip.StatusBadRequest, "Duplicate "+name, "duplicate "+name)
 		}
 	}
@@ -87,7 +87,7 @@ func (s *Server) check(req *sip.Request) verdict {
 	}
 	// RFC 3261 8.2.2.3: we support no extension, so any Require gets 420
 	// listing the tokens in Unsupported (not for ACK and CANCEL).
-	if req.Method != sip.ACK && req.Method != sip.CANCEL {
+	if req.Method != sip.ACK && req.Method != sip.CANCEL && hs.require {
 		if tokens := requireTokens(req); len(tokens) > 0 {
 			v := reject(sip.StatusBadExtension, "Bad Extension", "require: "+strings.Join(tokens, ","))
 			v.hdrs = []sip.Header{sip.NewHeader("Unsupported", strings.Join(tokens, ", "))}
@@ -128,28 +128,70 @@ var served = map[sip.RequestMethod]bool{
 }
 
 // headerScan is what one pass over a request's headers found (sipgo
-// renders a parsed header's Value anew at each call, so it is done once).
+// renders a parsed header's Value anew at each call, and its GetHeader
+// lowers the name of every header it passes, so it is done once).
 type headerScan struct {
-	injected error // a CR or LF in the request line or a header (ValidateMessage)
-	tooMany  bool  // more than MaxHeaders
-	tooLong  bool  // a value over MaxHeaderValue
+	injected  error // a CR or LF in the request line or a header (ValidateMessage)
+	tooMany   bool  // more than MaxHeaders
+	tooLong   bool  // a value over MaxHeaderValue
+	userAgent sip.Header
+	require   bool                    // a Require header is present
+	count     [len(singleHeaders)]int // how often each of singleHeaders appears
 }
 
 func (s *Server) scanHeaders(req *sip.Request) headerScan {
 	var sc headerScan
-	if sc.injected = firstBad("method", string(req.Method), "version", req.SipVersion, "request-uri", req.Recipient.String()); sc.injected != nil {
+	if sc.injected = firstBad("method", string(req.Method), "version", req.SipVersion); sc.injected != nil {
+		return sc
+	}
+	var w crlfScan
+	if sc.injected = w.requestURI(&req.Recipient); sc.injected != nil {
 		return sc
 	}
 	hs := req.Headers()
 	sc.tooMany = len(hs) > s.cfg.MaxHeaders
 	for _, h := range hs {
-		v := h.Value()
-		if sc.injected = firstBad("header name", h.Name(), h.Name(), v); sc.injected != nil {
+		n, err := w.header(h)
+		if err != nil {
+			sc.injected = err
 			return sc
 		}
-		if len(v) > s.cfg.MaxHeaderValue {
+		if n > s.cfg.MaxHeaderValue {
 			sc.tooLong = true
+		}
+		name := h.Name()
+		switch {
+		case sc.userAgent == nil && asciiEqualFold(name, "User-Agent"):
+			sc.userAgent = h
+		case asciiEqualFold(name, "Require"):
+			sc.require = true
+		}
+		for i, single := range singleHeaders {
+			if asciiEqualFold(name, single) {
+				sc.count[i]++
+			}
 		}
 	}
 	return sc
+}
+
+// asciiEqualFold is strings.EqualFold for ASCII letters only: header
+// names match the way sipgo's GetHeader matches them (HeaderToLower).
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
