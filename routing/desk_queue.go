@@ -144,8 +144,8 @@ func (cr *callRun) deskRound(ctx context.Context, turn int64) *round {
 	}
 	rd := cr.newRound(ctx, StageDesk, s.DeskRingTime)
 	if s.DeskStrategy == RingAll {
-		for _, a := range order[:len(order)-spot.WaitingAhead] {
-			rd.start(a.UserID)
+		for _, id := range order[:len(order)-spot.WaitingAhead] {
+			rd.start(id)
 		}
 	} else {
 		rd.next = order

@@ -28,7 +28,7 @@ type round struct {
 
 	// Used by the call's goroutine only.
 	rings map[int64]ringStart // rings in flight
-	next  []Agent             // desk agents still to ring, one at a time
+	next  []int64             // desk agents still to ring, one at a time
 }
 
 type ringStart struct {
@@ -91,9 +91,9 @@ func (rd *round) start(userID int64) bool {
 // startNext rings the next desk agent that can be offered the call.
 func (rd *round) startNext() bool {
 	for len(rd.next) > 0 {
-		a := rd.next[0]
+		id := rd.next[0]
 		rd.next = rd.next[1:]
-		if rd.start(a.UserID) {
+		if rd.start(id) {
 			return true
 		}
 	}
