@@ -123,3 +123,27 @@ func BenchmarkHandleOwnerAnswers(b *testing.B) { benchHandle(b, "+441632960001",
 
 // BenchmarkHandleDeskAnswers is an unknown caller to the desk of 50.
 func BenchmarkHandleDeskAnswers(b *testing.B) { benchHandle(b, "+441632960999", StageDesk) }
+
+// BenchmarkDeskOrder50 reads a desk of 50 from the live state and orders it
+// (longest-idle), as each desk round of a call does.
+func BenchmarkDeskOrder50(b *testing.B) {
+	m := NewMemoryState(nil)
+	ctx := context.Background()
+	var ids []int64
+	for id := int64(100); id < 150; id++ {
+		ids = append(ids, id)
+		if _, err := m.SetDevices(ctx, id, "sip", 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	for range b.N {
+		agents, err := m.Agents(ctx, ids)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if order := deskOrder(LongestIdle, agents, 0); len(order) != len(ids) {
+			b.Fatal(order)
+		}
+	}
+}
