@@ -110,8 +110,10 @@ func (cr *callRun) lookup(ctx context.Context) {
 	switch {
 	case a.err == nil && a.info != nil:
 		cr.res.Caller, cr.res.CallerE164 = a.info, a.info.E164
-		cr.log.Debug("caller looked up", "caller", a.info.E164, "known", a.info.Known,
-			"target", targetID(a.info), "took", time.Since(start).Round(time.Microsecond))
+		if cr.debugging() {
+			cr.log.Debug("caller looked up", "caller", a.info.E164, "known", a.info.Known,
+				"target", targetID(a.info), "took", time.Since(start).Round(time.Microsecond))
+		}
 	case ctx.Err() != nil:
 	case errors.As(a.err, &fe):
 		cr.log.Info("caller number not usable, routing as unknown", "from", cr.c.From, "err", a.err)
@@ -119,6 +121,13 @@ func (cr *callRun) lookup(ctx context.Context) {
 		cr.res.Degraded = "lookup: " + errString(a.err)
 		cr.log.Warn("caller lookup failed, routing as unknown caller to the desk", "from", cr.c.From, "err", a.err)
 	}
+}
+
+// debugging reports whether the call's debug lines are logged. Their
+// arguments are boxed into a slice that escapes even when the handler drops
+// the line, so the hot path asks first.
+func (cr *callRun) debugging() bool {
+	return cr.log.Enabled(context.Background(), slog.LevelDebug)
 }
 
 func targetID(info *crm.CallerInfo) int64 {
@@ -227,7 +236,9 @@ func (cr *callRun) connect(ctx context.Context, a *answer) *TransferTarget {
 	cr.r.metrics.Answered(a.stage, a.at.Sub(cr.start))
 	cr.r.hub.Publish(Event{Kind: EventAnswered, At: cr.r.now(), CallID: cr.c.ID, UserID: a.userID,
 		CallerNumber: cr.res.CallerE164, Caller: cr.res.Caller, Stage: a.stage, Device: a.leg.Device()})
-	cr.log.Debug("bridging", "user_id", a.userID, "stage", a.stage, "device", a.leg.Device())
+	if cr.debugging() {
+		cr.log.Debug("bridging", "user_id", a.userID, "stage", a.stage, "device", a.leg.Device())
+	}
 	to, err := cr.bridgeUntilTransfer(ctx, a)
 	if to != nil {
 		return to

@@ -67,7 +67,9 @@ func (rd *round) start(userID int64) bool {
 		}
 		if rd.stage != StageDesk {
 			cr.addStep(Step{Stage: rd.stage, UserID: userID, At: r.now(), Outcome: outcome, Error: errString(err)})
-			cr.log.Debug("not ringing", "stage", rd.stage, "user_id", userID, "outcome", outcome)
+			if cr.debugging() {
+				cr.log.Debug("not ringing", "stage", rd.stage, "user_id", userID, "outcome", outcome)
+			}
 		}
 		return false
 	}
@@ -83,7 +85,9 @@ func (rd *round) start(userID int64) bool {
 	req := RingRequest{Call: cr.c, UserID: userID, Timeout: rd.timeout, Stage: rd.stage, Caller: cr.res.Caller}
 	r.hub.Publish(Event{Kind: EventRinging, At: st.at, CallID: cr.c.ID, UserID: userID,
 		CallerNumber: cr.res.CallerE164, Caller: cr.res.Caller, Stage: rd.stage})
-	cr.log.Debug("ringing", "stage", rd.stage, "user_id", userID, "for", rd.timeout)
+	if cr.debugging() {
+		cr.log.Debug("ringing", "stage", rd.stage, "user_id", userID, "for", rd.timeout)
+	}
 	go rd.ring(req, st)
 	return true
 }
@@ -252,8 +256,10 @@ func (rd *round) handle(res ringResult) *answer {
 		step.Device = res.leg.Device()
 	}
 	rd.cr.addStep(step)
-	rd.cr.log.Debug("ring ended", "stage", rd.stage, "user_id", res.userID, "outcome", res.outcome,
-		"rang", res.took.Round(time.Millisecond))
+	if rd.cr.debugging() {
+		rd.cr.log.Debug("ring ended", "stage", rd.stage, "user_id", res.userID, "outcome", res.outcome,
+			"rang", res.took.Round(time.Millisecond))
+	}
 	if res.outcome != OutcomeAnswered {
 		return nil
 	}
