@@ -189,7 +189,7 @@ type LiveCall struct {
 
 	// transfer takes the answering agent's transfer request; nil when the
 	// call cannot be transferred now.
-	transfer chan TransferTarget
+	transfer func(TransferTarget)
 }
 
 // Calls lists the calls in progress on this node, oldest first.
