@@ -24,6 +24,7 @@ type callRun struct {
 	res Result
 
 	parent   context.Context // Handle's ctx: done on shutdown
+	detached context.Context // parent without its cancellation, for cleanups
 	start    time.Time       // when the call arrived, on the monotonic clock
 	answered bool            // the caller's leg is answered
 	ringing  bool            // the caller was told we ring
@@ -45,7 +46,7 @@ func newCallRun(r *Router, s Settings, c *Call) *callRun {
 // run drives the call: lookup, owner, desk and queue, voicemail. ctx ends
 // when the caller hangs up, so every step stops with it.
 func (cr *callRun) run(parent context.Context) {
-	cr.parent = parent
+	cr.parent, cr.detached = parent, context.WithoutCancel(parent)
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	go func() {
@@ -219,7 +220,7 @@ func (cr *callRun) answerCaller(ctx context.Context) bool {
 // returns where to.
 func (cr *callRun) connect(ctx context.Context, a *answer) *TransferTarget {
 	defer func() {
-		cctx, cancel := cleanupContext(ctx)
+		cctx, cancel := cr.cleanupContext()
 		defer cancel()
 		_ = a.leg.Hangup(cctx, HangupNormal)
 		if _, err := cr.r.state.EndCall(cctx, a.userID, cr.c.ID, cr.s.WrapUpTime); err != nil {
@@ -272,7 +273,7 @@ func (cr *callRun) finish() {
 		case cr.failed:
 			reason = HangupError
 		}
-		ctx, cancel := cleanupContext(cr.parent)
+		ctx, cancel := cr.cleanupContext()
 		if err := cr.c.Leg.Hangup(ctx, reason); err != nil {
 			cr.log.Warn("hanging up the caller failed", "err", err)
 		}
@@ -318,9 +319,10 @@ func (cr *callRun) addStep(s Step) {
 }
 
 // cleanupContext is for work that must happen even though the call's
-// context has ended.
-func cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+// context has ended. Every context of a call derives from Handle's without
+// values of its own, so the one detached copy serves them all.
+func (cr *callRun) cleanupContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(cr.detached, cleanupTimeout)
 }
 
 func isDone(ch <-chan struct{}) bool {

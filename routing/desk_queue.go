@@ -24,7 +24,7 @@ func (cr *callRun) desk(ctx context.Context) *answer {
 		cr.log.Error("joining the desk queue failed", "err", err)
 	}
 	r.hub.Publish(Event{Kind: EventQueue, At: r.now(), CallID: cr.c.ID, QueueLength: spot.Length})
-	defer cr.leaveQueue(ctx)
+	defer cr.leaveQueue()
 	var turn int64
 	if s.DeskStrategy == RoundRobin {
 		if turn, err = r.state.NextTurn(ctx); err != nil {
@@ -49,7 +49,7 @@ func (cr *callRun) desk(ctx context.Context) *answer {
 		if rd != nil {
 			rd.close()
 			rd = nil
-			_ = r.state.QueueSetOffering(context.WithoutCancel(ctx), cr.c.ID, false)
+			_ = r.state.QueueSetOffering(cr.detached, cr.c.ID, false)
 		}
 	}
 	if cr.answered {
@@ -186,8 +186,8 @@ func (cr *callRun) position(ctx context.Context) int {
 	return spot.Position
 }
 
-func (cr *callRun) leaveQueue(ctx context.Context) {
-	cctx, cancel := cleanupContext(ctx)
+func (cr *callRun) leaveQueue() {
+	cctx, cancel := cr.cleanupContext()
 	defer cancel()
 	if err := cr.r.state.QueueLeave(cctx, cr.c.ID); err != nil {
 		cr.log.Error("leaving the desk queue failed", "err", err)

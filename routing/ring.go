@@ -125,7 +125,7 @@ func (rd *round) ring(req RingRequest, st ringStart) {
 	res := ringResult{userID: req.UserID, leg: leg, err: err, start: st, took: time.Since(st.mono)}
 	res.outcome = classify(leg, err, rd.ctx, rctx)
 	cancel()
-	cctx, ccancel := cleanupContext(rd.ctx)
+	cctx, ccancel := cr.cleanupContext()
 	defer ccancel()
 	if res.outcome != OutcomeAnswered && leg != nil {
 		_ = leg.Hangup(cctx, HangupNormal) // a leg returned with an error
@@ -278,11 +278,12 @@ func (rd *round) close() {
 	rd.pending = nil
 	rd.mu.Unlock()
 	rd.cancel()
-	cctx, cancel := cleanupContext(rd.ctx)
-	defer cancel()
 	for _, res := range pending {
 		if res.outcome == OutcomeAnswered {
+			// Rare (a second answer): the cleanup context is made only then.
+			cctx, cancel := rd.cr.cleanupContext()
 			rd.discard(cctx, res)
+			cancel()
 			res.outcome, res.leg = OutcomeCancelled, nil
 		}
 		rd.handle(res)
