@@ -32,10 +32,26 @@ func (cr *callRun) desk(ctx context.Context) *answer {
 		}
 	}
 
-	changes, stopChanges := r.state.Changes()
-	defer stopChanges()
-	poll := time.NewTicker(s.QueuePollInterval)
-	defer poll.Stop()
+	// Changes and the poll tell a call that rings nobody when to look for
+	// a free agent again; a call whose first round is answered (most) never
+	// needs them, so they start with the first wait.
+	var (
+		changes     <-chan struct{}
+		stopChanges func()
+		poll        *time.Ticker
+		pollC       <-chan time.Time
+	)
+	watch := func() {
+		changes, stopChanges = r.state.Changes()
+		poll = time.NewTicker(s.QueuePollInterval)
+		pollC = poll.C
+	}
+	defer func() {
+		if poll != nil {
+			stopChanges()
+			poll.Stop()
+		}
+	}()
 	timeout := time.NewTimer(s.QueueTimeout)
 	defer timeout.Stop()
 	var (
@@ -70,6 +86,12 @@ func (cr *callRun) desk(ctx context.Context) *answer {
 		}
 		if rd == nil {
 			rd = cr.deskRound(ctx, turn)
+			if rd == nil && changes == nil {
+				// Look again once watching, so that an agent freed since
+				// the first look is not missed.
+				watch()
+				rd = cr.deskRound(ctx, turn)
+			}
 		}
 		if rd == nil && queuedAt.IsZero() {
 			if !cr.answerCaller(ctx) {
@@ -108,7 +130,7 @@ func (cr *callRun) desk(ctx context.Context) *answer {
 				closeRound()
 			}
 		case <-changes:
-		case <-poll.C:
+		case <-pollC:
 		case <-position:
 			music.announce(cr.position(ctx))
 		}
