@@ -38,7 +38,9 @@ const relatchAfter = time.Second
 type Session struct {
 	port *Port
 	conn *net.UDPConn
-	log  *slog.Logger
+	// log is the caller's logger; each line names the port itself (a
+	// logger With the port per session cost more than the few lines).
+	log *slog.Logger
 
 	symmetric bool       // latch configured
 	announced netip.Addr // for the automatic latch decision
@@ -146,7 +148,6 @@ func NewSession(ports *PortAllocator, opts ...SessionOption) (*Session, error) {
 	for _, o := range opts {
 		o(s)
 	}
-	s.log = s.log.With("rtp_port", p.Number())
 	s.latch = s.symmetric || autoLatch(s.remote.Addr(), s.announced)
 	go s.readLoop()
 	return s, nil
@@ -184,7 +185,10 @@ func (s *Session) Apply(n Negotiated) {
 		s.ResetStream()
 	}
 	s.SetHold(n.OnHold())
-	s.log.Debug("media negotiated", "codec", c.String(), "remote", n.Remote, "direction", n.Direction, "hold", n.OnHold())
+	if s.log.Enabled(context.Background(), slog.LevelDebug) { // c.String() costs even when not logged
+		s.log.Debug("media negotiated", "rtp_port", s.port.Number(), "codec", c.String(), "remote", n.Remote,
+			"direction", n.Direction, "hold", n.OnHold())
+	}
 }
 
 // SetDirection sets our direction: nothing is sent while it is recvonly or
@@ -221,7 +225,7 @@ func (s *Session) Start() {
 func (s *Session) Timeout() <-chan error { return s.timeout }
 
 func (s *Session) fireTimeout(err error) {
-	s.log.Info("media timeout", "err", err)
+	s.log.Info("media timeout", "rtp_port", s.port.Number(), "err", err)
 	select {
 	case s.timeout <- err:
 	default:
