@@ -53,7 +53,7 @@ type Session struct {
 
 	// The send side: one outgoing stream.
 	sendMu sync.Mutex
-	rw     *Rewriter
+	rw     Rewriter
 	buf    [1500]byte
 
 	// Addresses, guarded by addrMu.
@@ -70,10 +70,14 @@ type Session struct {
 	loopDone chan struct{}
 	timeout  chan error
 	onTime   func(error)
-	wd       *watchdog
+	wd       watchdog
 
 	stats sessionStats
 }
+
+// defaultCodec is a session's codec until WithCodec or Apply; shared, as
+// what the codec pointer points to is never changed.
+var defaultCodec = PCMU
 
 // ptMap translates payload types the remote sends with (the numbers in our
 // SDP) to the numbers of Codec, when the two differ.
@@ -136,15 +140,14 @@ func NewSession(ports *PortAllocator, opts ...SessionOption) (*Session, error) {
 		conn:      p.Conn(),
 		log:       slog.Default(),
 		announced: ports.bind,
-		rw:        NewRewriter(),
+		rw:        newRewriter(),
 		in:        make(chan *rtp.Packet, receiveQueue),
 		closedCh:  make(chan struct{}),
 		loopDone:  make(chan struct{}),
 		timeout:   make(chan error, 1),
 	}
-	s.wd = newWatchdog(DefaultInitialTimeout, DefaultMediaTimeout, s.fireTimeout)
-	c := PCMU
-	s.codec.Store(&c)
+	s.wd.initial, s.wd.ongoing, s.wd.fire = DefaultInitialTimeout, DefaultMediaTimeout, s.fireTimeout
+	s.codec.Store(&defaultCodec)
 	for _, o := range opts {
 		o(s)
 	}
