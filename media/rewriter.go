@@ -53,7 +53,12 @@ type Rewriter struct {
 // NewRewriter returns a rewriter with a random SSRC and random initial
 // sequence number and timestamp (RFC 3550 5.1).
 func NewRewriter() *Rewriter {
-	return &Rewriter{
+	r := newRewriter()
+	return &r
+}
+
+func newRewriter() Rewriter {
+	return Rewriter{
 		ssrc:    rand.Uint32(),
 		lastSeq: uint16(rand.Uint32()),
 		lastTS:  rand.Uint32(),

@@ -38,7 +38,7 @@ func (l *LocalSDP) Bump() { l.Version++ }
 // in order, telephone-event, a=ptime and the direction (SendRecv normally,
 // SendOnly to put the other side on hold, RFC 3264 8.4).
 func BuildOffer(l *LocalSDP, caps Capabilities, dir Direction) ([]byte, error) {
-	var formats []Format
+	formats := make([]Format, 0, len(caps.Codecs)+1)
 	for _, name := range caps.Codecs {
 		c, ok := codecForName(name)
 		if !ok {
@@ -64,14 +64,15 @@ func BuildAnswer(l *LocalSDP, offer *Description, n Negotiated, ptime int) ([]by
 	if n.MediaIndex < 0 || n.MediaIndex >= len(offer.Media) {
 		return nil, fmt.Errorf("media: negotiated stream %d not in offer", n.MediaIndex)
 	}
-	var mds []*pionsdp.MediaDescription
+	mds := make([]*pionsdp.MediaDescription, 0, len(offer.Media))
 	for i := range offer.Media {
 		om := &offer.Media[i]
 		if i != n.MediaIndex {
 			mds = append(mds, rejectedMedia(om))
 			continue
 		}
-		formats := []Format{{PayloadType: n.Codec.PayloadType, Name: n.Codec.Name, ClockRate: ClockRate}}
+		formats := make([]Format, 1, 2)
+		formats[0] = Format{PayloadType: n.Codec.PayloadType, Name: n.Codec.Name, ClockRate: ClockRate}
 		if n.Codec.TelephoneEvent != 0 {
 			f, _ := om.Format(n.Codec.TelephoneEvent)
 			formats = append(formats, telephoneEvent(n.Codec.TelephoneEvent, f.Fmtp))
@@ -93,15 +94,18 @@ func telephoneEvent(pt uint8, fmtp string) Format {
 func audioMedia(l *LocalSDP, formats []Format, ptime int, dir Direction) *pionsdp.MediaDescription {
 	md := &pionsdp.MediaDescription{
 		MediaName: pionsdp.MediaName{
-			Media:  "audio",
-			Port:   pionsdp.RangedPort{Value: l.Port},
-			Protos: []string{"RTP", "AVP"},
+			Media:   "audio",
+			Port:    pionsdp.RangedPort{Value: l.Port},
+			Protos:  []string{"RTP", "AVP"},
+			Formats: make([]string, 0, len(formats)),
 		},
+		// rtpmap and fmtp for each format, ptime, the direction.
+		Attributes: make([]pionsdp.Attribute, 0, 2*len(formats)+2),
 	}
 	for _, f := range formats {
 		pt := strconv.Itoa(int(f.PayloadType))
 		md.MediaName.Formats = append(md.MediaName.Formats, pt)
-		md.Attributes = append(md.Attributes, pionsdp.NewAttribute("rtpmap", fmt.Sprintf("%s %s/%d", pt, f.Name, f.ClockRate)))
+		md.Attributes = append(md.Attributes, pionsdp.NewAttribute("rtpmap", rtpmap(pt, f)))
 		if f.Fmtp != "" {
 			md.Attributes = append(md.Attributes, pionsdp.NewAttribute("fmtp", pt+" "+f.Fmtp))
 		}
@@ -111,6 +115,18 @@ func audioMedia(l *LocalSDP, formats []Format, ptime int, dir Direction) *pionsd
 	}
 	md.Attributes = append(md.Attributes, pionsdp.NewPropertyAttribute(dir.String()))
 	return md
+}
+
+// rtpmap is the value of a=rtpmap (RFC 4566 6), "<pt> <name>/<rate>",
+// built in one allocation: this runs for every format of every SDP we send.
+func rtpmap(pt string, f Format) string {
+	b := make([]byte, 0, 48)
+	b = append(b, pt...)
+	b = append(b, ' ')
+	b = append(b, f.Name...)
+	b = append(b, '/')
+	b = strconv.AppendUint(b, uint64(f.ClockRate), 10)
+	return string(b)
 }
 
 // rejectedMedia answers a stream we do not take: port 0 and the offer's
@@ -141,6 +157,7 @@ func marshalSDP(l *LocalSDP, mds []*pionsdp.MediaDescription) ([]byte, error) {
 		user = "callroute"
 	}
 	addr := l.Addr.Unmap()
+	host := addr.String()
 	addrType := "IP4"
 	if addr.Is6() {
 		addrType = "IP6"
@@ -151,11 +168,11 @@ func marshalSDP(l *LocalSDP, mds []*pionsdp.MediaDescription) ([]byte, error) {
 		Version: 0,
 		Origin: pionsdp.Origin{
 			Username: user, SessionID: l.SessionID, SessionVersion: l.Version,
-			NetworkType: "IN", AddressType: addrType, UnicastAddress: addr.String(),
+			NetworkType: "IN", AddressType: addrType, UnicastAddress: host,
 		},
 		SessionName: "callroute",
 		ConnectionInformation: &pionsdp.ConnectionInformation{
-			NetworkType: "IN", AddressType: addrType, Address: &pionsdp.Address{Address: addr.String()},
+			NetworkType: "IN", AddressType: addrType, Address: &pionsdp.Address{Address: host},
 		},
 		TimeDescriptions:  []pionsdp.TimeDescription{{Timing: pionsdp.Timing{StartTime: 0, StopTime: 0}}},
 		MediaDescriptions: mds,

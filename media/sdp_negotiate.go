@@ -28,7 +28,7 @@ func DefaultCapabilities() Capabilities {
 // transcoded.
 func (c Capabilities) Prefer(name string) Capabilities {
 	out := c
-	out.Codecs = []string{}
+	out.Codecs = make([]string, 0, len(c.Codecs))
 	for _, n := range c.Codecs {
 		if strings.EqualFold(n, name) {
 			out.Codecs = append(out.Codecs, n)

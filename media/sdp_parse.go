@@ -60,6 +60,7 @@ func ParseSDP(body []byte) (*Description, error) {
 	if len(sd.MediaDescriptions) == 0 {
 		return nil, fmt.Errorf("%w: no m= line", ErrBadSDP)
 	}
+	d.Media = make([]Media, 0, len(sd.MediaDescriptions))
 	for _, md := range sd.MediaDescriptions {
 		m, err := parseMedia(md, d.Addr, sessionDir)
 		if err != nil {
@@ -124,6 +125,7 @@ func parseMedia(md *pionsdp.MediaDescription, sessionAddr netip.Addr, sessionDir
 		return m, nil // not RTP: formats are not payload types
 	}
 	// RFC 4566 5.14: for RTP/AVP the formats are payload type numbers.
+	m.Formats = make([]Format, 0, len(m.RawFormat))
 	for _, tok := range m.RawFormat {
 		pt, err := strconv.ParseUint(tok, 10, 8)
 		if err != nil || pt > 127 {

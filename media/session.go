@@ -38,7 +38,9 @@ const relatchAfter = time.Second
 type Session struct {
 	port *Port
 	conn *net.UDPConn
-	log  *slog.Logger
+	// log is the caller's logger; each line names the port itself (a
+	// logger With the port per session cost more than the few lines).
+	log *slog.Logger
 
 	symmetric bool       // latch configured
 	announced netip.Addr // for the automatic latch decision
@@ -51,7 +53,7 @@ type Session struct {
 
 	// The send side: one outgoing stream.
 	sendMu sync.Mutex
-	rw     *Rewriter
+	rw     Rewriter
 	buf    [1500]byte
 
 	// Addresses, guarded by addrMu.
@@ -68,10 +70,14 @@ type Session struct {
 	loopDone chan struct{}
 	timeout  chan error
 	onTime   func(error)
-	wd       *watchdog
+	wd       watchdog
 
 	stats sessionStats
 }
+
+// defaultCodec is a session's codec until WithCodec or Apply; shared, as
+// what the codec pointer points to is never changed.
+var defaultCodec = PCMU
 
 // ptMap translates payload types the remote sends with (the numbers in our
 // SDP) to the numbers of Codec, when the two differ.
@@ -134,19 +140,17 @@ func NewSession(ports *PortAllocator, opts ...SessionOption) (*Session, error) {
 		conn:      p.Conn(),
 		log:       slog.Default(),
 		announced: ports.bind,
-		rw:        NewRewriter(),
+		rw:        newRewriter(),
 		in:        make(chan *rtp.Packet, receiveQueue),
 		closedCh:  make(chan struct{}),
 		loopDone:  make(chan struct{}),
 		timeout:   make(chan error, 1),
 	}
-	s.wd = newWatchdog(DefaultInitialTimeout, DefaultMediaTimeout, s.fireTimeout)
-	c := PCMU
-	s.codec.Store(&c)
+	s.wd.initial, s.wd.ongoing, s.wd.fire = DefaultInitialTimeout, DefaultMediaTimeout, s.fireTimeout
+	s.codec.Store(&defaultCodec)
 	for _, o := range opts {
 		o(s)
 	}
-	s.log = s.log.With("rtp_port", p.Number())
 	s.latch = s.symmetric || autoLatch(s.remote.Addr(), s.announced)
 	go s.readLoop()
 	return s, nil
@@ -184,7 +188,10 @@ func (s *Session) Apply(n Negotiated) {
 		s.ResetStream()
 	}
 	s.SetHold(n.OnHold())
-	s.log.Debug("media negotiated", "codec", c.String(), "remote", n.Remote, "direction", n.Direction, "hold", n.OnHold())
+	if s.log.Enabled(context.Background(), slog.LevelDebug) { // c.String() costs even when not logged
+		s.log.Debug("media negotiated", "rtp_port", s.port.Number(), "codec", c.String(), "remote", n.Remote,
+			"direction", n.Direction, "hold", n.OnHold())
+	}
 }
 
 // SetDirection sets our direction: nothing is sent while it is recvonly or
@@ -221,7 +228,7 @@ func (s *Session) Start() {
 func (s *Session) Timeout() <-chan error { return s.timeout }
 
 func (s *Session) fireTimeout(err error) {
-	s.log.Info("media timeout", "err", err)
+	s.log.Info("media timeout", "rtp_port", s.port.Number(), "err", err)
 	select {
 	case s.timeout <- err:
 	default:

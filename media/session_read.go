@@ -50,7 +50,7 @@ func (s *Session) receive(b []byte, fromAddr netip.Addr, fromPort uint16) {
 	}
 	if s.stats.pktsIn.Load() == 0 {
 		remote, latch := s.sdpRemote()
-		s.log.Info("first RTP", "from", from, "sdp_remote", remote, "latch", latch)
+		s.log.Info("first RTP", "rtp_port", s.port.Number(), "from", from, "sdp_remote", remote, "latch", latch)
 	}
 	s.wd.packet(now)
 	s.stats.received(p, len(b), now)
@@ -100,7 +100,7 @@ func (s *Session) acceptSource(from netip.AddrPort, now time.Time) bool {
 	case !s.started.Load() || now.Sub(s.sourceSeen) >= relatchAfter:
 		if s.started.Load() && now.Sub(s.lastLog) >= time.Second {
 			s.lastLog = now
-			s.log.Info("RTP source changed", "from", s.source, "to", from, "latch", s.latch)
+			s.log.Info("RTP source changed", "rtp_port", s.port.Number(), "from", s.source, "to", from, "latch", s.latch)
 		}
 		s.source = from
 	default:

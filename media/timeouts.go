@@ -39,10 +39,6 @@ type watchdog struct {
 	timer   *time.Timer
 }
 
-func newWatchdog(initial, ongoing time.Duration, fire func(error)) *watchdog {
-	return &watchdog{initial: initial, ongoing: ongoing, fire: fire}
-}
-
 // packet records a received packet.
 func (w *watchdog) packet(now time.Time) {
 	w.last.Store(now.UnixNano())

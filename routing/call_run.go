@@ -24,6 +24,7 @@ type callRun struct {
 	res Result
 
 	parent   context.Context // Handle's ctx: done on shutdown
+	detached context.Context // parent without its cancellation, for cleanups
 	start    time.Time       // when the call arrived, on the monotonic clock
 	answered bool            // the caller's leg is answered
 	ringing  bool            // the caller was told we ring
@@ -45,7 +46,7 @@ func newCallRun(r *Router, s Settings, c *Call) *callRun {
 // run drives the call: lookup, owner, desk and queue, voicemail. ctx ends
 // when the caller hangs up, so every step stops with it.
 func (cr *callRun) run(parent context.Context) {
-	cr.parent = parent
+	cr.parent, cr.detached = parent, context.WithoutCancel(parent)
 	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	go func() {
@@ -110,8 +111,10 @@ func (cr *callRun) lookup(ctx context.Context) {
 	switch {
 	case a.err == nil && a.info != nil:
 		cr.res.Caller, cr.res.CallerE164 = a.info, a.info.E164
-		cr.log.Debug("caller looked up", "caller", a.info.E164, "known", a.info.Known,
-			"target", targetID(a.info), "took", time.Since(start).Round(time.Microsecond))
+		if cr.debugging() {
+			cr.log.Debug("caller looked up", "caller", a.info.E164, "known", a.info.Known,
+				"target", targetID(a.info), "took", time.Since(start).Round(time.Microsecond))
+		}
 	case ctx.Err() != nil:
 	case errors.As(a.err, &fe):
 		cr.log.Info("caller number not usable, routing as unknown", "from", cr.c.From, "err", a.err)
@@ -119,6 +122,13 @@ func (cr *callRun) lookup(ctx context.Context) {
 		cr.res.Degraded = "lookup: " + errString(a.err)
 		cr.log.Warn("caller lookup failed, routing as unknown caller to the desk", "from", cr.c.From, "err", a.err)
 	}
+}
+
+// debugging reports whether the call's debug lines are logged. Their
+// arguments are boxed into a slice that escapes even when the handler drops
+// the line, so the hot path asks first.
+func (cr *callRun) debugging() bool {
+	return cr.log.Enabled(context.Background(), slog.LevelDebug)
 }
 
 func targetID(info *crm.CallerInfo) int64 {
@@ -210,7 +220,7 @@ func (cr *callRun) answerCaller(ctx context.Context) bool {
 // returns where to.
 func (cr *callRun) connect(ctx context.Context, a *answer) *TransferTarget {
 	defer func() {
-		cctx, cancel := cleanupContext(ctx)
+		cctx, cancel := cr.cleanupContext()
 		defer cancel()
 		_ = a.leg.Hangup(cctx, HangupNormal)
 		if _, err := cr.r.state.EndCall(cctx, a.userID, cr.c.ID, cr.s.WrapUpTime); err != nil {
@@ -227,7 +237,9 @@ func (cr *callRun) connect(ctx context.Context, a *answer) *TransferTarget {
 	cr.r.metrics.Answered(a.stage, a.at.Sub(cr.start))
 	cr.r.hub.Publish(Event{Kind: EventAnswered, At: cr.r.now(), CallID: cr.c.ID, UserID: a.userID,
 		CallerNumber: cr.res.CallerE164, Caller: cr.res.Caller, Stage: a.stage, Device: a.leg.Device()})
-	cr.log.Debug("bridging", "user_id", a.userID, "stage", a.stage, "device", a.leg.Device())
+	if cr.debugging() {
+		cr.log.Debug("bridging", "user_id", a.userID, "stage", a.stage, "device", a.leg.Device())
+	}
 	to, err := cr.bridgeUntilTransfer(ctx, a)
 	if to != nil {
 		return to
@@ -261,7 +273,7 @@ func (cr *callRun) finish() {
 		case cr.failed:
 			reason = HangupError
 		}
-		ctx, cancel := cleanupContext(cr.parent)
+		ctx, cancel := cr.cleanupContext()
 		if err := cr.c.Leg.Hangup(ctx, reason); err != nil {
 			cr.log.Warn("hanging up the caller failed", "err", err)
 		}
@@ -307,9 +319,10 @@ func (cr *callRun) addStep(s Step) {
 }
 
 // cleanupContext is for work that must happen even though the call's
-// context has ended.
-func cleanupContext(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.WithoutCancel(ctx), cleanupTimeout)
+// context has ended. Every context of a call derives from Handle's without
+// values of its own, so the one detached copy serves them all.
+func (cr *callRun) cleanupContext() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(cr.detached, cleanupTimeout)
 }
 
 func isDone(ch <-chan struct{}) bool {

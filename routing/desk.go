@@ -80,34 +80,33 @@ func (d *RoleDesk) DeskAgents(ctx context.Context) ([]int64, error) {
 	return ids, nil
 }
 
-// deskOrder returns the free agents of the desk in the order to ring them.
-// desk holds every desk agent sorted by user ID; turn is the call's
-// round-robin turn.
-func deskOrder(s Strategy, desk []Agent, turn int64) []Agent {
-	var free []Agent
-	switch s {
-	case RoundRobin:
-		n := len(desk)
-		if n == 0 {
-			return nil
-		}
-		start := int(turn % int64(n))
-		for i := range n {
-			if a := desk[(start+i)%n]; a.Free() {
-				free = append(free, a)
-			}
-		}
-	default:
-		for _, a := range desk {
-			if a.Free() {
-				free = append(free, a)
-			}
-		}
-		if s == LongestIdle {
-			slices.SortStableFunc(free, func(a, b Agent) int {
-				return cmp.Or(a.IdleSince.Compare(b.IdleSince), cmp.Compare(a.UserID, b.UserID))
-			})
+// deskOrder returns the user IDs of the free agents of the desk in the
+// order to ring them. desk holds every desk agent sorted by user ID; turn is
+// the call's round-robin turn. Agents are large: the order is worked out on
+// their indices in desk, so that none is copied.
+func deskOrder(s Strategy, desk []Agent, turn int64) []int64 {
+	n := len(desk)
+	if n == 0 {
+		return nil
+	}
+	first := 0
+	if s == RoundRobin {
+		first = int(turn % int64(n))
+	}
+	order := make([]int64, 0, n) // indices into desk, then user IDs
+	for i := range n {
+		if j := (first + i) % n; desk[j].Free() {
+			order = append(order, int64(j))
 		}
 	}
-	return free
+	if s == LongestIdle {
+		slices.SortStableFunc(order, func(i, j int64) int {
+			a, b := &desk[i], &desk[j]
+			return cmp.Or(a.IdleSince.Compare(b.IdleSince), cmp.Compare(a.UserID, b.UserID))
+		})
+	}
+	for k, j := range order {
+		order[k] = desk[j].UserID
+	}
+	return order
 }

@@ -24,7 +24,7 @@ func (cr *callRun) desk(ctx context.Context) *answer {
 		cr.log.Error("joining the desk queue failed", "err", err)
 	}
 	r.hub.Publish(Event{Kind: EventQueue, At: r.now(), CallID: cr.c.ID, QueueLength: spot.Length})
-	defer cr.leaveQueue(ctx)
+	defer cr.leaveQueue()
 	var turn int64
 	if s.DeskStrategy == RoundRobin {
 		if turn, err = r.state.NextTurn(ctx); err != nil {
@@ -32,10 +32,26 @@ func (cr *callRun) desk(ctx context.Context) *answer {
 		}
 	}
 
-	changes, stopChanges := r.state.Changes()
-	defer stopChanges()
-	poll := time.NewTicker(s.QueuePollInterval)
-	defer poll.Stop()
+	// Changes and the poll tell a call that rings nobody when to look for
+	// a free agent again; a call whose first round is answered (most) never
+	// needs them, so they start with the first wait.
+	var (
+		changes     <-chan struct{}
+		stopChanges func()
+		poll        *time.Ticker
+		pollC       <-chan time.Time
+	)
+	watch := func() {
+		changes, stopChanges = r.state.Changes()
+		poll = time.NewTicker(s.QueuePollInterval)
+		pollC = poll.C
+	}
+	defer func() {
+		if poll != nil {
+			stopChanges()
+			poll.Stop()
+		}
+	}()
 	timeout := time.NewTimer(s.QueueTimeout)
 	defer timeout.Stop()
 	var (
@@ -49,7 +65,7 @@ func (cr *callRun) desk(ctx context.Context) *answer {
 		if rd != nil {
 			rd.close()
 			rd = nil
-			_ = r.state.QueueSetOffering(context.WithoutCancel(ctx), cr.c.ID, false)
+			_ = r.state.QueueSetOffering(cr.detached, cr.c.ID, false)
 		}
 	}
 	if cr.answered {
@@ -70,6 +86,12 @@ func (cr *callRun) desk(ctx context.Context) *answer {
 		}
 		if rd == nil {
 			rd = cr.deskRound(ctx, turn)
+			if rd == nil && changes == nil {
+				// Look again once watching, so that an agent freed since
+				// the first look is not missed.
+				watch()
+				rd = cr.deskRound(ctx, turn)
+			}
 		}
 		if rd == nil && queuedAt.IsZero() {
 			if !cr.answerCaller(ctx) {
@@ -108,7 +130,7 @@ func (cr *callRun) desk(ctx context.Context) *answer {
 				closeRound()
 			}
 		case <-changes:
-		case <-poll.C:
+		case <-pollC:
 		case <-position:
 			music.announce(cr.position(ctx))
 		}
@@ -144,8 +166,8 @@ func (cr *callRun) deskRound(ctx context.Context, turn int64) *round {
 	}
 	rd := cr.newRound(ctx, StageDesk, s.DeskRingTime)
 	if s.DeskStrategy == RingAll {
-		for _, a := range order[:len(order)-spot.WaitingAhead] {
-			rd.start(a.UserID)
+		for _, id := range order[:len(order)-spot.WaitingAhead] {
+			rd.start(id)
 		}
 	} else {
 		rd.next = order
@@ -186,8 +208,8 @@ func (cr *callRun) position(ctx context.Context) int {
 	return spot.Position
 }
 
-func (cr *callRun) leaveQueue(ctx context.Context) {
-	cctx, cancel := cleanupContext(ctx)
+func (cr *callRun) leaveQueue() {
+	cctx, cancel := cr.cleanupContext()
 	defer cancel()
 	if err := cr.r.state.QueueLeave(cctx, cr.c.ID); err != nil {
 		cr.log.Error("leaving the desk queue failed", "err", err)

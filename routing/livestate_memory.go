@@ -24,6 +24,7 @@ type memAgent struct {
 	chosen    Presence
 	autoAway  bool
 	devices   map[string]int
+	online    int // the sum of devices, kept so that a read does not walk the map
 	callID    string
 	offered   bool
 	idleSince time.Time
@@ -55,10 +56,7 @@ func (m *MemoryState) agent(userID int64) *memAgent {
 func (a *memAgent) view(userID int64, now time.Time) Agent {
 	v := Agent{UserID: userID, Chosen: a.chosen, AutoAway: a.autoAway, CallID: a.callID,
 		Offered: a.offered, IdleSince: a.idleSince, RingOuts: a.ringOuts,
-		WrapUpUntil: a.wrapUntil, WrapUp: now.Before(a.wrapUntil)}
-	for _, n := range a.devices {
-		v.Devices += n
-	}
+		WrapUpUntil: a.wrapUntil, WrapUp: now.Before(a.wrapUntil), Devices: a.online}
 	v.Presence = a.chosen
 	if v.Devices == 0 {
 		v.Presence = Offline
@@ -105,6 +103,10 @@ func (m *MemoryState) SetDevices(_ context.Context, userID int64, source string,
 	} else {
 		a.devices[source] = n
 	}
+	a.online = 0
+	for _, n := range a.devices {
+		a.online += n
+	}
 	m.changed()
 	return a.view(userID, m.now()), nil
 }
@@ -130,9 +132,10 @@ func (m *MemoryState) Agents(_ context.Context, ids []int64) ([]Agent, error) {
 		slices.Sort(ids)
 	}
 	out := make([]Agent, 0, len(ids))
+	now := m.now()
 	for _, id := range ids {
 		if a := m.agents[id]; a != nil {
-			out = append(out, a.view(id, m.now()))
+			out = append(out, a.view(id, now))
 		} else {
 			out = append(out, Agent{UserID: id, Presence: Offline, Chosen: Available})
 		}

@@ -60,6 +60,7 @@ type Step struct {
 // "owner/12/busy desk/20/answered".
 func (r *Result) routeSummary() string {
 	var b strings.Builder
+	b.Grow(24 * len(r.Steps)) // "desk/1234/no_answer ": one allocation for most routes
 	for i, st := range r.Steps {
 		if i > 0 {
 			b.WriteByte(' ')

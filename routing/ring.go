@@ -28,7 +28,7 @@ type round struct {
 
 	// Used by the call's goroutine only.
 	rings map[int64]ringStart // rings in flight
-	next  []Agent             // desk agents still to ring, one at a time
+	next  []int64             // desk agents still to ring, one at a time
 }
 
 type ringStart struct {
@@ -67,7 +67,9 @@ func (rd *round) start(userID int64) bool {
 		}
 		if rd.stage != StageDesk {
 			cr.addStep(Step{Stage: rd.stage, UserID: userID, At: r.now(), Outcome: outcome, Error: errString(err)})
-			cr.log.Debug("not ringing", "stage", rd.stage, "user_id", userID, "outcome", outcome)
+			if cr.debugging() {
+				cr.log.Debug("not ringing", "stage", rd.stage, "user_id", userID, "outcome", outcome)
+			}
 		}
 		return false
 	}
@@ -83,7 +85,9 @@ func (rd *round) start(userID int64) bool {
 	req := RingRequest{Call: cr.c, UserID: userID, Timeout: rd.timeout, Stage: rd.stage, Caller: cr.res.Caller}
 	r.hub.Publish(Event{Kind: EventRinging, At: st.at, CallID: cr.c.ID, UserID: userID,
 		CallerNumber: cr.res.CallerE164, Caller: cr.res.Caller, Stage: rd.stage})
-	cr.log.Debug("ringing", "stage", rd.stage, "user_id", userID, "for", rd.timeout)
+	if cr.debugging() {
+		cr.log.Debug("ringing", "stage", rd.stage, "user_id", userID, "for", rd.timeout)
+	}
 	go rd.ring(req, st)
 	return true
 }
@@ -91,9 +95,9 @@ func (rd *round) start(userID int64) bool {
 // startNext rings the next desk agent that can be offered the call.
 func (rd *round) startNext() bool {
 	for len(rd.next) > 0 {
-		a := rd.next[0]
+		id := rd.next[0]
 		rd.next = rd.next[1:]
-		if rd.start(a.UserID) {
+		if rd.start(id) {
 			return true
 		}
 	}
@@ -121,7 +125,7 @@ func (rd *round) ring(req RingRequest, st ringStart) {
 	res := ringResult{userID: req.UserID, leg: leg, err: err, start: st, took: time.Since(st.mono)}
 	res.outcome = classify(leg, err, rd.ctx, rctx)
 	cancel()
-	cctx, ccancel := cleanupContext(rd.ctx)
+	cctx, ccancel := cr.cleanupContext()
 	defer ccancel()
 	if res.outcome != OutcomeAnswered && leg != nil {
 		_ = leg.Hangup(cctx, HangupNormal) // a leg returned with an error
@@ -252,8 +256,10 @@ func (rd *round) handle(res ringResult) *answer {
 		step.Device = res.leg.Device()
 	}
 	rd.cr.addStep(step)
-	rd.cr.log.Debug("ring ended", "stage", rd.stage, "user_id", res.userID, "outcome", res.outcome,
-		"rang", res.took.Round(time.Millisecond))
+	if rd.cr.debugging() {
+		rd.cr.log.Debug("ring ended", "stage", rd.stage, "user_id", res.userID, "outcome", res.outcome,
+			"rang", res.took.Round(time.Millisecond))
+	}
 	if res.outcome != OutcomeAnswered {
 		return nil
 	}
@@ -272,11 +278,12 @@ func (rd *round) close() {
 	rd.pending = nil
 	rd.mu.Unlock()
 	rd.cancel()
-	cctx, cancel := cleanupContext(rd.ctx)
-	defer cancel()
 	for _, res := range pending {
 		if res.outcome == OutcomeAnswered {
+			// Rare (a second answer): the cleanup context is made only then.
+			cctx, cancel := rd.cr.cleanupContext()
 			rd.discard(cctx, res)
+			cancel()
 			res.outcome, res.leg = OutcomeCancelled, nil
 		}
 		rd.handle(res)

@@ -189,7 +189,7 @@ type LiveCall struct {
 
 	// transfer takes the answering agent's transfer request; nil when the
 	// call cannot be transferred now.
-	transfer chan TransferTarget
+	transfer func(TransferTarget)
 }
 
 // Calls lists the calls in progress on this node, oldest first.
@@ -264,7 +264,7 @@ func (r *Router) Handle(ctx context.Context, c *Call) Result {
 		"known", res.Caller != nil && res.Caller.Known, "route", res.routeSummary(),
 		"ring", res.RingTime.Round(time.Millisecond), "talk", res.TalkTime.Round(time.Millisecond),
 		"ended_by", res.EndedBy)
-	r.writer.write(context.WithoutCancel(ctx), res.Interaction(), cr.log)
+	r.writer.write(cr.detached, res.Interaction(), cr.log)
 	return res
 }
 

@@ -53,13 +53,9 @@ func (r *Router) Transfer(callID string, by int64, to TransferTarget) error {
 	case c.AgentID != by || c.transfer == nil:
 		return ErrNotOnCall
 	}
-	select {
-	case c.transfer <- to:
-		c.transfer = nil // one transfer per answer
-		return nil
-	default:
-		return ErrNotOnCall
-	}
+	c.transfer(to)
+	c.transfer = nil // one transfer per answer
+	return nil
 }
 
 // transferTo rings the transfer's target, then the desk; it returns the
@@ -82,32 +78,29 @@ func (cr *callRun) transferTo(ctx context.Context, from int64, to TransferTarget
 // ends, ctx is done or the agent transfers the call; it returns the
 // transfer's target when that is why it ended.
 func (cr *callRun) bridgeUntilTransfer(ctx context.Context, a *answer) (*TransferTarget, error) {
+	bctx, stop := context.WithCancel(ctx)
+	defer stop()
+	// Transfer calls this under the router's lock, at most once: it leaves
+	// the target and ends the bridge.
 	transfer := make(chan TransferTarget, 1)
+	request := func(t TransferTarget) {
+		transfer <- t
+		stop()
+	}
 	cr.r.track(cr.c.ID, func(l *LiveCall) {
-		l.AgentID, l.transfer = a.userID, transfer
+		l.AgentID, l.transfer = a.userID, request
 		l.Answerers = append(l.Answerers, a.userID)
 	})
 	defer cr.r.track(cr.c.ID, func(l *LiveCall) { l.AgentID, l.transfer = 0, nil })
-	bctx, stop := context.WithCancel(ctx)
-	defer stop()
-	var to *TransferTarget
-	watched := make(chan struct{})
-	go func() {
-		defer close(watched)
-		select {
-		case t := <-transfer:
-			to = &t
-			stop()
-		case <-bctx.Done():
-		}
-	}()
 	start := time.Now()
 	err := cr.c.Leg.Bridge(bctx, a.leg)
 	cr.res.TalkTime += time.Since(start)
-	stop()
-	<-watched
-	if to != nil && !isDone(cr.c.Leg.Done()) && ctx.Err() == nil {
-		return to, nil
+	select {
+	case to := <-transfer:
+		if !isDone(cr.c.Leg.Done()) && ctx.Err() == nil {
+			return &to, nil
+		}
+	default:
 	}
 	return nil, err
 }
