@@ -56,7 +56,7 @@ type rejection struct {
 func (h *CallHandler) HandleInvite(ctx context.Context, req *sip.Request, tx sip.ServerTransaction, caller Caller) {
 	arrived := time.Now()
 	callID := callIDOf(req)
-	log := h.log.With("call_id", callID)
+	log := logWith(h.log, slog.String("call_id", callID))
 	// RFC 3261 8.2.6.1 / 17.2.1: 100 Trying at once, so the trunk stops
 	// retransmitting while we look the caller up.
 	if err := reply(tx, req, sip.StatusTrying, "Trying"); err != nil {

@@ -48,8 +48,7 @@ type callerLeg struct {
 	remote  bool // ended by the caller (CANCEL, BYE)
 
 	mu         sync.Mutex
-	ringCancel context.CancelFunc
-	ringDone   chan struct{}
+	ring       *ringing // set by the first Ringing, kept once stopped
 	sent2xx    bool
 	answerDone chan struct{} // closed when our 2xx was ACKed or given up
 	answerErr  error
@@ -167,24 +166,33 @@ func (l *callerLeg) endedRemotely() bool {
 // Ringing; re-sent every ProvisionalInterval while it rings.
 func (l *callerLeg) Ringing(ctx context.Context) error {
 	l.mu.Lock()
-	if l.ended() || l.sent2xx || l.ringDone != nil {
+	if l.ended() || l.sent2xx || l.ring != nil {
 		l.mu.Unlock()
 		return nil
 	}
 	rctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	l.ringCancel, l.ringDone = cancel, done
+	rg := &ringing{cancel: cancel, played: make(chan struct{})}
+	l.ring = rg
 	l.mu.Unlock()
 	res := l.provisional()
 	if err := l.dlg.WriteResponse(res); err != nil {
-		cancel()
-		close(done)
+		close(rg.played)
+		rg.stop()
 		return err
 	}
-	if !l.tasks.Go(func() { l.ringLoop(rctx, res, done) }) {
-		cancel()
-		close(done)
+	if l.h.cfg.NoEarlyMedia {
+		close(rg.played)
+	} else if !l.tasks.Go(func() { l.playRingback(rctx, rg.played) }) {
+		close(rg.played)
+		rg.stop()
+		return nil
 	}
+	rg.resendEvery(l.h.cfg.ProvisionalInterval, func() {
+		defer recoverTo(l.log, "provisional re-send")
+		if err := l.dlg.WriteResponse(res); err != nil {
+			l.log.Debug("sip: provisional not re-sent", "err", err)
+		}
+	})
 	return nil
 }
 
@@ -197,46 +205,65 @@ func (l *callerLeg) provisional() *sip.Response {
 	return res
 }
 
-// ringLoop plays the ringback and re-sends the provisional response until
-// stopped (answer, hangup, end of the leg).
-func (l *callerLeg) ringLoop(ctx context.Context, res *sip.Response, done chan struct{}) {
-	defer close(done)
-	played := make(chan struct{})
-	if l.h.cfg.NoEarlyMedia {
-		close(played)
-	} else {
-		go func() {
-			defer close(played)
-			pctx, release := l.source.acquire(ctx)
-			defer release()
-			_ = media.Play(pctx, l.dm.sess, audio.NewRingback(l.h.cfg.Ringback))
-		}()
-	}
-	t := time.NewTicker(l.h.cfg.ProvisionalInterval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			<-played
-			return
-		case <-t.C:
-			if err := l.dlg.WriteResponse(res); err != nil {
-				l.log.Debug("sip: provisional not re-sent", "err", err)
-			}
-		}
+// playRingback plays the ringback until ctx is done or another source
+// takes the leg (the re-sending goes on without it).
+func (l *callerLeg) playRingback(ctx context.Context, played chan<- struct{}) {
+	defer close(played)
+	pctx, release := l.source.acquire(ctx)
+	defer release()
+	_ = media.Play(pctx, l.dm.sess, audio.NewRingback(l.h.cfg.Ringback))
+}
+
+// stopRinging stops the ringback and the re-sending and waits for both.
+func (l *callerLeg) stopRinging() {
+	l.mu.Lock()
+	rg := l.ring
+	l.mu.Unlock()
+	if rg != nil {
+		rg.stop()
 	}
 }
 
-// stopRinging stops the ring loop and waits for it.
-func (l *callerLeg) stopRinging() {
-	l.mu.Lock()
-	cancel, done := l.ringCancel, l.ringDone
-	l.ringCancel = nil
-	l.mu.Unlock()
-	if cancel != nil {
-		cancel()
-		<-done
+// ringing is a leg's ringing: the ringback, played on a leg task, and the
+// provisional response, re-sent by a timer (no goroutine while it waits).
+type ringing struct {
+	cancel context.CancelFunc // stops the ringback
+	played chan struct{}      // closed once the ringback ended or was not played
+
+	mu      sync.Mutex // held while re-sending, so stop waits for a re-send under way
+	stopped bool
+	resend  *time.Timer
+}
+
+// resendEvery calls send every interval until stop.
+func (rg *ringing) resendEvery(interval time.Duration, send func()) {
+	rg.mu.Lock()
+	defer rg.mu.Unlock()
+	if rg.stopped {
+		return
 	}
+	rg.resend = time.AfterFunc(interval, func() {
+		rg.mu.Lock()
+		defer rg.mu.Unlock()
+		if rg.stopped {
+			return
+		}
+		send()
+		rg.resend.Reset(interval)
+	})
+}
+
+// stop ends the ringback and the re-sending and waits for both: once it
+// returns, no provisional response goes out and the media slot is free.
+func (rg *ringing) stop() {
+	rg.cancel()
+	rg.mu.Lock()
+	rg.stopped = true
+	if rg.resend != nil {
+		rg.resend.Stop()
+	}
+	rg.mu.Unlock()
+	<-rg.played
 }
 
 // Answer implements routing.CallerLeg: 200 OK with our SDP, re-sent until

@@ -124,6 +124,36 @@ func TestOwnerNoAnswerThenDesk(t *testing.T) {
 	e.noDialogsLeft()
 }
 
+// Without early media the caller gets 180 Ringing, re-sent while the
+// owner's phone rings, and no 183; the desk phone then answers.
+func TestRingingWithoutEarlyMedia(t *testing.T) {
+	t.Parallel()
+	e := newCallEnv(t, envOpts{call: func(c *CallConfig) {
+		c.NoEarlyMedia, c.ProvisionalInterval = true, 400*time.Millisecond
+	}})
+	e.newPhone("201", testPassword, phoneRings)
+	desk := e.newPhone("202", "other-pass-202", phoneAnswers)
+
+	c := e.dial(knownNumber)
+	c.answered()
+	desk.waitEvent("answered")
+	c.mu.Lock()
+	codes := slices.Clone(c.codes)
+	c.mu.Unlock()
+	n180 := 0
+	for _, code := range codes {
+		if code == 180 {
+			n180++
+		}
+	}
+	if n180 < 3 || slices.Contains(codes, 183) || codes[len(codes)-1] != 200 {
+		t.Fatalf("caller responses %v, want 180 re-sent while ringing, no 183, 200 last", codes)
+	}
+	c.hangup()
+	desk.waitEvent("bye")
+	e.noDialogsLeft()
+}
+
 // Nobody free: the caller is answered into the queue (hears the hold
 // message and music), then voicemail records a WAV file.
 func TestQueueThenVoicemail(t *testing.T) {

@@ -101,7 +101,8 @@ func (s *Server) serve(req *sip.Request, tx sip.ServerTransaction, h func(*reque
 	r := &request{ctx: s.baseCtx, req: req, tx: &trackedTx{ServerTransaction: tx}}
 	r.src, _ = netip.ParseAddrPort(req.Source())
 	r.src = netip.AddrPortFrom(r.src.Addr().Unmap(), r.src.Port())
-	r.log = s.log.With("call_id", callIDOf(req), "method", CleanHeaderValue(string(req.Method), 32), "src", r.src.String())
+	r.log = logWith(s.log, slog.String("call_id", callIDOf(req)),
+		slog.String("method", CleanHeaderValue(string(req.Method), 32)), slog.String("src", r.src.String()))
 	defer func() {
 		if p := recover(); p != nil {
 			r.log.Error("sip: handler panic", "panic", p, "stack", string(debug.Stack()))

@@ -1,6 +1,8 @@
 package sip
 
 import (
+	"log/slog"
+
 	"github.com/emiago/sipgo/sip"
 )
 
@@ -32,7 +34,7 @@ func (s *Server) onInvite(r *request) {
 		caller.Kind, caller.UserID, caller.Username = CallerUser, res.cred.UserID, res.cred.Username
 	}
 	caller.ID = ParseCallerID(r.req, caller.Kind == CallerTrunk)
-	r.log = r.log.With("caller_kind", caller.Kind.String(), "caller", caller.ID.User)
+	r.log = logWith(r.log, slog.String("caller_kind", caller.Kind.String()), slog.String("caller", caller.ID.User))
 
 	h := s.inviteHandler()
 	if h == nil {
@@ -59,7 +61,7 @@ func (s *Server) onInvite(r *request) {
 func (s *Server) authAnswered(r *request, res authResult) bool {
 	switch res.outcome {
 	case authOK:
-		r.log = r.log.With("user_id", res.cred.UserID, "username", res.cred.Username)
+		r.log = logWith(r.log, slog.Int64("user_id", res.cred.UserID), slog.String("username", res.cred.Username))
 		return true
 	case authChallenge:
 		if res.reason != "" {

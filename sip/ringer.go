@@ -78,7 +78,7 @@ func (r *SIPRinger) Ring(ctx context.Context, req routing.RingRequest) (routing.
 	if req.Call == nil {
 		return nil, errors.New("sip: ring without a call")
 	}
-	log := r.log.With("call_id", req.Call.ID, "user_id", req.UserID, "stage", string(req.Stage))
+	log := logWith(r.log, slog.String("call_id", req.Call.ID), slog.Int64("user_id", req.UserID), slog.String("stage", string(req.Stage)))
 	bs, err := r.srv.Registrar().Bindings(ctx, req.UserID)
 	if err != nil {
 		return nil, err
@@ -111,7 +111,7 @@ func (r *SIPRinger) Ring(ctx context.Context, req routing.RingRequest) (routing.
 	rg.from = callerFrom(req, caller, r.srv.Addrs().AnnounceHost)
 	for _, b := range bs {
 		fctx, cancel := context.WithCancel(context.Background())
-		f := &fork{b: b, cancel: cancel, log: log.With("device", CleanHeaderValue(b.Contact, 256))}
+		f := &fork{b: b, cancel: cancel, log: logWith(log, slog.String("device", CleanHeaderValue(b.Contact, 256)))}
 		rg.forks = append(rg.forks, f)
 		go rg.run(fctx, f, local)
 	}

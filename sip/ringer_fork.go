@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 
 	"github.com/emiago/sipgo"
 	"github.com/emiago/sipgo/sip"
@@ -52,7 +53,7 @@ func (rg *ring) invite(ctx context.Context, f *fork, local *media.LocalSDP) fork
 	if err != nil {
 		return forkResult{f: f, err: unreachable(err)}
 	}
-	f.log = f.log.With("agent_call_id", callIDOf(req))
+	f.log = logWith(f.log, slog.String("agent_call_id", callIDOf(req)))
 	err = dlg.WaitAnswer(ctx, sipgo.AnswerOptions{OnResponse: func(res *sip.Response) error {
 		if res.StatusCode == sip.StatusRinging || res.StatusCode == sip.StatusSessionInProgress {
 			f.log.Debug("sip: phone ringing", "status", res.StatusCode)
