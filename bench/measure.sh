@@ -89,6 +89,9 @@ all_ticks() {
   if [ -r "$CPUACCT" ]; then echo $(( $(cat "$CPUACCT") * HZ / 1000000000 ))
   else awk '/^cpu /{print $2+$3+$4+$7+$8+$9}' /proc/stat; fi
 }
+# Time the hypervisor ran something else on this machine's vCPUs (steal, /proc/stat), in clock ticks:
+# a stall no process here caused.
+steal_ticks() { awk '/^cpu /{print $9}' /proc/stat; }
 quiet_gate() { # wait (bounded) until CPU used by processes other than UAS/target is below QUIET_MAX %
   local k a b t0 t1 o=0
   [ "$QUIET_WAIT" -gt 0 ] || return 0
@@ -216,13 +219,15 @@ verdict() { # PASS if every call ok, none failed, achieved >= 95% of the rate, S
 # ---------- fixed-rate latency probe, microsecond resolution via tcpdump ----------
 probe() { # probe RATE: LAT_CALLS calls at RATE, captured -> $OUT/lat<RATE>/{res,res_lat,lat_us.txt}
   local LAT_RATE=$1 d=$OUT/lat$1 c line r n ok fail retr ooc ach g50 g99 a50 a99 amx tcpu pss rss uacu ucpu busy rc other spid placed drops
-  local nr r50 r90 r99 na x50 x90 x99 ni i50 i90 i99
+  local nr r50 r90 r99 na x50 x90 x99 ni i50 i90 i99 st0 st1
   mkdir -p "$d"
   timeout $(( LAT_CALLS / LAT_RATE * 3 + 60 )) tcpdump -i lo -n -s 1500 -B 65536 -w "$d/lat.pcap" \
     "udp and host $UAC_IP and (port $UAC_PORT or port $UAS_PORT)" > "$d/tcpdump.log" 2>&1 &
   TCPD=$!; sleep 1
   quiet_gate
+  st0=$(steal_ticks)
   run_uac "$d" "$LAT_RATE" "$LAT_CALLS"
+  st1=$(steal_ticks)
   sleep 1; kill "$TCPD" 2>/dev/null; wait "$TCPD" 2>/dev/null; TCPD=""
   # Per caller Call-ID A (UAC leg): t_inv (INVITE sent), t_ring (first 180/183), t_200 (first 200 INVITE).
   # Per phone leg B (UAS side): t_ans (the UAS's first 200 to the INVITE) and its caller number (From user).
@@ -270,7 +275,7 @@ probe() { # probe RATE: LAT_CALLS calls at RATE, captured -> $OUT/lat<RATE>/{res
   {
     echo "LATENCY_PROBE $LABEL @${LAT_RATE}cps (${LAT_CALLS} calls, ok=$ok fail=$fail retr=$retr drops=$drops, tcpdump on :$UAC_PORT and :$UAS_PORT, ms):"
     echo "  INVITE->ringing n=$nr p50=$r50 p90=$r90 p99=$r99 | answer->200 n=$na p50=$x50 p90=$x90 p99=$x99 | INVITE->200 n=$ni p50=$i50 p90=$i90 p99=$i99"
-    echo "  target CPU ${tcpu}% PSS ${pss} MB RSS ${rss} MB; other load ${other}%"
+    echo "  target CPU ${tcpu}% PSS ${pss} MB RSS ${rss} MB; other load ${other}%; vCPU steal $(( (st1 - st0) * 1000 / HZ )) ms"
   } | tee -a "$OUT/table.txt"
 }
 

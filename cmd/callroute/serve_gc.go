@@ -12,10 +12,11 @@ import (
 
 // serveGCPercent is the garbage collector's target for serve when GOGC is
 // not set: the heap may grow to 5 times what is live before a collection.
-// Most of serve's live heap is SIP transactions, which RFC 3261 keeps for
-// 32 s after a call is set up (Timer L, RFC 6026), so it is large at high
-// call rates while each call allocates little that lives: collecting four
-// times less often costs memory, not latency. The soft memory limit below
+// Most of serve's live heap at high call rates is SIP transactions kept
+// after they complete (an INVITE's until the call ends or Timer L, RFC
+// 6026; a BYE's for Timer J, 32 s over UDP, RFC 3261 17.2.2), while each
+// call allocates little that lives: collecting four times less often costs
+// memory, not latency. The soft memory limit below
 // makes the collector work harder again before memory runs short.
 const serveGCPercent = 400
 
