@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"callroute/internal/testclock"
 	"context"
 	"net/netip"
 	"strings"
@@ -41,7 +42,7 @@ func TestDigestResponseRFCExamples(t *testing.T) {
 
 type authFixture struct {
 	a     *authenticator
-	clock *fakeClock
+	clock *testclock.Clock
 	users *userStore
 	src   netip.Addr
 }
@@ -153,7 +154,7 @@ func TestDigestExpiredNonceIsStale(t *testing.T) {
 	f := newAuthFixture(t, nil)
 	req := registerReq(t, "201", 1)
 	chal := f.challengeFor(t, req)
-	f.clock.Advance(5*time.Minute + time.Second)
+	f.clock.Add(5*time.Minute + time.Second)
 
 	answerChallenge(t, req, chal, algSHA256, "201", "s3cret-pass-201", 1)
 	if res := f.a.check(context.Background(), req, f.src); res.outcome != authChallenge || !res.stale || res.failed {
@@ -235,7 +236,7 @@ func TestDigestBruteForceBrake(t *testing.T) {
 	if res := f.a.check(context.Background(), req, other); res.outcome != authOK {
 		t.Fatalf("other source: %v (%s)", res.outcome, res.reason)
 	}
-	f.clock.Advance(5*time.Minute + time.Second)
+	f.clock.Add(5*time.Minute + time.Second)
 	answerChallenge(t, req, f.a.challenge(req, f.src, false), algSHA256, "201", "s3cret-pass-201", 1)
 	if res := f.a.check(context.Background(), req, f.src); res.outcome != authOK {
 		t.Fatalf("after the ban: %v (%s)", res.outcome, res.reason)

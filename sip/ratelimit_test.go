@@ -37,7 +37,7 @@ func TestRateLimiterPerSource(t *testing.T) {
 		}
 	}
 	// Refill at 50/s.
-	clock.Advance(time.Second)
+	clock.Add(time.Second)
 	allowed = 0
 	for range 100 {
 		if ok, _ := l.allow(a); ok {
@@ -69,7 +69,7 @@ func TestRateLimiterBoundedMemory(t *testing.T) {
 	if ok, _ := l.allow(netip.AddrFrom4([4]byte{10, 0, 0, 0})); !ok {
 		t.Fatal("known source lost its bucket")
 	}
-	clock.Advance(2 * time.Minute)
+	clock.Add(2 * time.Minute)
 	l.sweep()
 	if n := l.size(); n != 0 {
 		t.Fatalf("%d buckets after idle sweep", n)
@@ -92,7 +92,7 @@ func TestRateLimiterReadFilter(t *testing.T) {
 	if _, err := f(tcp, []byte("x")); err == nil {
 		t.Fatal("limited TCP read must close the connection")
 	}
-	clock.Advance(time.Hour)
+	clock.Add(time.Hour)
 	if out, _ := f(udp, make([]byte, 101)); out != nil {
 		t.Fatal("oversized datagram passed")
 	}

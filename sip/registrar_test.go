@@ -1,6 +1,7 @@
 package sip
 
 import (
+	"callroute/internal/testclock"
 	"context"
 	"fmt"
 	"net/netip"
@@ -11,7 +12,7 @@ import (
 
 type regFixture struct {
 	r       *Registrar
-	clock   *fakeClock
+	clock   *testclock.Clock
 	mu      sync.Mutex
 	changes []string
 }
@@ -104,7 +105,7 @@ func TestRegistrarSeveralBindingsAndWildcard(t *testing.T) {
 		t.Fatalf("%d bindings, want 3", len(res.Bindings))
 	}
 	// A fourth contact beyond the cap of 3 replaces the one closest to expiry.
-	f.clock.Advance(time.Second)
+	f.clock.Add(time.Second)
 	res = f.must(t, reg("other", 1, -1, contact("d", -1)), 200)
 	if len(res.Bindings) != 3 || res.Bindings[len(res.Bindings)-1].Contact != "sip:201@d" {
 		t.Fatalf("cap: %+v", res.Bindings)
@@ -145,7 +146,7 @@ func TestRegistrarJanitorAndLazyExpiry(t *testing.T) {
 	f.must(t, reg("c2", 1, 600, contact("b", -1)), 200)
 	f.takeChanges()
 
-	f.clock.Advance(61 * time.Second)
+	f.clock.Add(61 * time.Second)
 	// Lazy: expired bindings are gone from reads before any sweep.
 	bs, _ := f.r.Bindings(context.Background(), 7)
 	if len(bs) != 1 || bs[0].Contact != "sip:201@b" {
@@ -157,7 +158,7 @@ func TestRegistrarJanitorAndLazyExpiry(t *testing.T) {
 	if got := fmt.Sprint(f.takeChanges()); got != "[7:1]" {
 		t.Fatalf("sweep notifications %s", got)
 	}
-	f.clock.Advance(10 * time.Minute)
+	f.clock.Add(10 * time.Minute)
 	_ = f.r.Sweep(context.Background())
 	if got := fmt.Sprint(f.takeChanges()); got != "[7:0]" {
 		t.Fatalf("sweep notifications %s", got)
@@ -169,7 +170,7 @@ func TestRegistrarJanitorAndLazyExpiry(t *testing.T) {
 	// The janitor goroutine sweeps on its own and ends with its context.
 	f.r.sweepEvery = time.Millisecond
 	f.must(t, reg("c3", 1, 60, contact("c", -1)), 200)
-	f.clock.Advance(2 * time.Minute)
+	f.clock.Add(2 * time.Minute)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { f.r.run(ctx); close(done) }()

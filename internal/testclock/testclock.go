@@ -1,5 +1,6 @@
 // Package testclock is a settable time source for tests of time rules
-// (session timeouts, the sign-in throttle), handed to crm.WithClock.
+// (session timeouts, the sign-in throttle, nonce and binding expiry, rate
+// limits), handed to crm.WithClock or the SIP edge's clocks.
 package testclock
 
 import (
